@@ -1,0 +1,98 @@
+import type { Backend, ExecutionProvider, LoadedModel, RunResult, SessionOptions } from '../types.js';
+import type { ModelMetadata } from '../../core/index.js';
+import type { Tensor } from '../../tensor/index.js';
+import { ServerError } from '../../errors/index.js';
+import { OrtInstance } from './instance.js';
+import { toModelMetadata } from './metadata.js';
+import type { WorkerInit } from './messages.js';
+
+export interface OrtBackendEvents {
+  /** A worker died and was replaced (or could not be). */
+  onWorkerExit?(info: { modelPath: string; code: number; replaced: boolean }): void;
+}
+
+/** onnxruntime-node sessions in worker threads: one thread per instance. */
+export class OrtBackend implements Backend {
+  constructor(private readonly events: OrtBackendEvents = {}) {}
+
+  async load(modelPath: string, options: SessionOptions): Promise<LoadedModel> {
+    const model = new OrtModel(modelPath, options, this.events);
+    await model.start();
+    return model;
+  }
+}
+
+class OrtModel implements LoadedModel {
+  metadata!: ModelMetadata;
+  executionProviders: readonly ExecutionProvider[] = ['cpu'];
+  warnings: string[] = [];
+  private readonly slots: OrtInstance[] = [];
+  private disposed = false;
+  private readonly init: WorkerInit;
+
+  constructor(private readonly modelPath: string, private readonly options: SessionOptions, private readonly events: OrtBackendEvents) {
+    const { instances: _instances, ...rest } = options;
+    this.init = { modelPath, options: rest };
+  }
+
+  get instances(): number {
+    return this.slots.length;
+  }
+
+  async start(): Promise<void> {
+    const count = Math.max(1, this.options.instances);
+    for (let i = 0; i < count; i++) this.slots.push(this.spawn());
+    try {
+      // Every instance must load; the first answer gives the metadata (all load the same file).
+      const [first] = await Promise.all(this.slots.map((s) => s.ready));
+      const meta = toModelMetadata(first.inputs, first.outputs);
+      this.metadata = { inputs: meta.inputs, outputs: meta.outputs };
+      this.executionProviders = first.providers;
+      this.warnings = [...first.warnings];
+      if (meta.skippedOutputs.length > 0) this.warnings.push(`non-tensor outputs not served: ${meta.skippedOutputs.join(', ')}`);
+    } catch (e) {
+      await this.dispose();
+      throw e;
+    }
+  }
+
+  idleInstances(): number {
+    let n = 0;
+    for (const s of this.slots) if (s.alive && s.inFlight === 0) n++;
+    return n;
+  }
+
+  run(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<RunResult> {
+    if (this.disposed) return Promise.reject(new ServerError('UNAVAILABLE', 'model is unloaded'));
+    // Least outstanding work first; the scheduler above normally hands work only to idle instances.
+    let best: OrtInstance | undefined;
+    for (const s of this.slots) if (s.alive && (!best || s.inFlight < best.inFlight)) best = s;
+    if (!best) return Promise.reject(new ServerError('UNAVAILABLE', 'no model instance is running'));
+    return best.run(inputs, outputNames);
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    await Promise.all(this.slots.map((s) => s.dispose()));
+  }
+
+  /** Test hook: kill one instance's thread as a native crash would. */
+  async killInstance(index = 0): Promise<void> {
+    await this.slots[index]?.kill();
+  }
+
+  private spawn(): OrtInstance {
+    return new OrtInstance(this.init, (dead, code) => this.replace(dead, code));
+  }
+
+  private replace(dead: OrtInstance, code: number): void {
+    const i = this.slots.indexOf(dead);
+    const replaced = !this.disposed && i >= 0;
+    if (replaced) {
+      const fresh = this.spawn();
+      this.slots[i] = fresh;
+      fresh.ready.catch(() => undefined);
+    }
+    this.events.onWorkerExit?.({ modelPath: this.modelPath, code, replaced });
+  }
+}

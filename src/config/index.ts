@@ -1,0 +1,2 @@
+export { SETTINGS, envName, type ServerConfig, type SettingSpec } from './schema.js';
+export { loadConfig, ConfigError } from './load.js';

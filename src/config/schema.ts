@@ -1,0 +1,47 @@
+/**
+ * Every server setting in one table: its default, its CLI flag, its ONNXSERVE_* variable and the line of help
+ * that documents it. The CLI, the environment, a --config file and the README are all derived from this.
+ */
+import os from 'node:os';
+
+export type SettingType = 'string' | 'int' | 'bool' | 'enum';
+
+export interface SettingSpec {
+  readonly key: string;
+  readonly flag: string;
+  readonly type: SettingType;
+  readonly default: string | number | boolean | undefined;
+  readonly help: string;
+  readonly choices?: readonly string[];
+  readonly min?: number;
+}
+
+const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+
+export const SETTINGS = [
+  { key: 'modelRepository', flag: 'model-repository', type: 'string', default: './models', help: 'directory of models: <name>.onnx files or Triton-style <name>/<version>/model.onnx with optional config.pbtxt' },
+  { key: 'host', flag: 'host', type: 'string', default: '127.0.0.1', help: 'address to listen on (0.0.0.0 exposes the server to the network; see README Security)' },
+  { key: 'httpPort', flag: 'http-port', type: 'int', default: 8080, min: 0, help: 'HTTP port for V1/V2 REST, health and metrics (0 = any free port)' },
+  { key: 'grpcPort', flag: 'grpc-port', type: 'int', default: 8081, min: 0, help: 'gRPC port for inference.GRPCInferenceService (0 = any free port)' },
+  { key: 'grpc', flag: 'grpc', type: 'bool', default: true, help: 'serve gRPC (--no-grpc to turn it off)' },
+  { key: 'logLevel', flag: 'log-level', type: 'enum', default: 'info', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], help: 'log level of the JSON logs on stdout' },
+  { key: 'instances', flag: 'instances', type: 'int', default: 1, min: 1, help: 'worker threads (ORT sessions) per model version unless config.pbtxt sets instance_group' },
+  { key: 'intraOpThreads', flag: 'intra-op-threads', type: 'int', default: Math.max(1, Math.floor(cores / 2)), min: 1, help: `ORT intra-op threads per session (default: half the ${cores} cores, at least 1)` },
+  { key: 'interOpThreads', flag: 'inter-op-threads', type: 'int', default: 1, min: 1, help: 'ORT inter-op threads per session' },
+  { key: 'executionProvider', flag: 'execution-provider', type: 'enum', default: 'cpu', choices: ['cpu', 'cuda', 'tensorrt'], help: 'execution provider for every model (config.pbtxt may choose per model); falls back to CPU with a warning when absent' },
+  { key: 'maxBodyBytes', flag: 'max-body-bytes', type: 'int', default: 64 * 1024 * 1024, min: 1024, help: 'largest inference request body in bytes' },
+  { key: 'maxElements', flag: 'max-elements', type: 'int', default: 16 * 1024 * 1024, min: 1, help: 'most elements in one input tensor' },
+  { key: 'maxQueueSize', flag: 'max-queue-size', type: 'int', default: 1024, min: 1, help: 'requests waiting per model version before 503 (config.pbtxt default_queue_policy overrides)' },
+  { key: 'maxInflightBytes', flag: 'max-inflight-bytes', type: 'int', default: 512 * 1024 * 1024, min: 1024, help: 'total input bytes held by queued and running requests before 503' },
+  { key: 'requestTimeoutMs', flag: 'request-timeout-ms', type: 'int', default: 60_000, min: 0, help: 'default per-request timeout (0 = none); V2 "timeout" parameter overrides' },
+  { key: 'grpcMaxMessageBytes', flag: 'grpc-max-message-bytes', type: 'int', default: 64 * 1024 * 1024, min: 1024, help: 'largest gRPC message, both directions' },
+] as const satisfies readonly SettingSpec[];
+
+type Spec = (typeof SETTINGS)[number];
+type ValueOf<S extends SettingSpec> = S['type'] extends 'int' ? number : S['type'] extends 'bool' ? boolean : string;
+
+export type ServerConfig = { readonly [S in Spec as S['key']]: ValueOf<S> };
+
+export function envName(spec: SettingSpec): string {
+  return `ONNXSERVE_${spec.flag.replace(/-/g, '_').toUpperCase()}`;
+}

@@ -1,0 +1,100 @@
+import type { InferContext, InferRequest, InferResponse, TensorSpec } from './types.js';
+
+export type VersionState = 'LOADING' | 'READY' | 'UNLOADING' | 'UNAVAILABLE';
+
+export interface ModelMetadataResponse {
+  readonly name: string;
+  readonly versions: readonly string[];
+  readonly platform: string;
+  readonly inputs: readonly TensorSpec[];
+  readonly outputs: readonly TensorSpec[];
+}
+
+export interface RepositoryIndexEntry {
+  readonly name: string;
+  readonly version: string;
+  readonly state: VersionState;
+  readonly reason: string;
+}
+
+/** Triton's statistics extension: a count and a cumulative duration in nanoseconds. */
+export interface StatDuration {
+  readonly count: number;
+  readonly ns: number;
+}
+
+export interface InferStatistics {
+  readonly success: StatDuration;
+  readonly fail: StatDuration;
+  readonly queue: StatDuration;
+  readonly compute_input: StatDuration;
+  readonly compute_infer: StatDuration;
+  readonly compute_output: StatDuration;
+  readonly cache_hit: StatDuration;
+  readonly cache_miss: StatDuration;
+}
+
+export interface BatchStatistics {
+  readonly batch_size: number;
+  readonly compute_input: StatDuration;
+  readonly compute_infer: StatDuration;
+  readonly compute_output: StatDuration;
+}
+
+export interface ModelStatistics {
+  readonly name: string;
+  readonly version: string;
+  /** Milliseconds since epoch of the last inference, 0 if none. */
+  readonly last_inference: number;
+  readonly inference_count: number;
+  readonly execution_count: number;
+  readonly inference_stats: InferStatistics;
+  readonly batch_stats: readonly BatchStatistics[];
+}
+
+export interface ServerMetadata {
+  readonly name: string;
+  readonly version: string;
+  readonly extensions: readonly string[];
+}
+
+/**
+ * What every protocol adapter calls. Adapters decode the wire into these types and encode the results; the
+ * model, version, validation and scheduling logic all sit behind this interface (DESIGN.md §3).
+ * Every method throws ServerError for a client-visible failure.
+ */
+export interface InferenceApi {
+  infer(request: InferRequest, ctx: InferContext): Promise<InferResponse>;
+  serverMetadata(): ServerMetadata;
+  isLive(): boolean;
+  isReady(): boolean;
+  /** False for an unknown model or version too (the V2 ready endpoints answer, they do not throw). */
+  isModelReady(name: string, version?: string): boolean;
+  modelMetadata(name: string, version?: string): ModelMetadataResponse;
+  /** The effective Triton-style model configuration as JSON. */
+  modelConfig(name: string, version?: string): Record<string, unknown>;
+  repositoryIndex(readyOnly: boolean): RepositoryIndexEntry[];
+  loadModel(name: string): Promise<void>;
+  unloadModel(name: string): Promise<void>;
+  /** All models when name is undefined. */
+  statistics(name?: string, version?: string): ModelStatistics[];
+}
+
+/** One model as the V1 API lists it (the seed's registry view: state, I/O, when it was loaded). */
+export interface ModelInfo {
+  readonly name: string;
+  readonly version: string;
+  readonly state: VersionState;
+  readonly reason?: string;
+  readonly format: 'onnx';
+  readonly loaded_at?: string;
+  readonly inputs: readonly TensorSpec[];
+  readonly outputs: readonly TensorSpec[];
+}
+
+/** The seed's management calls, which name a file; only the V1 adapter uses them. */
+export interface V1Api extends InferenceApi {
+  loadModelFile(name: unknown, path: unknown): Promise<void>;
+  listModels(): ModelInfo[];
+  describeModel(name: string): ModelInfo;
+}

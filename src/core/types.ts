@@ -1,0 +1,52 @@
+import type { Datatype, Tensor } from '../tensor/index.js';
+
+/** A dim is a non-negative integer, or -1 where the model leaves it free (a symbolic ONNX dim). */
+export interface TensorSpec {
+  readonly name: string;
+  readonly datatype: Datatype;
+  readonly shape: readonly number[];
+}
+
+/** What a model version takes and gives, as V2 metadata reports it. */
+export interface ModelMetadata {
+  readonly inputs: readonly TensorSpec[];
+  readonly outputs: readonly TensorSpec[];
+}
+
+/** A parameter value as V2 carries it (JSON scalars; gRPC InferParameter's oneof). */
+export type ParameterValue = string | number | boolean | bigint;
+export type Parameters = ReadonlyMap<string, ParameterValue>;
+
+export interface RequestedOutput {
+  readonly name: string;
+  readonly parameters?: Parameters;
+}
+
+/** A decoded inference request, whatever wire it came on. */
+export interface InferRequest {
+  readonly modelName: string;
+  /** Empty or undefined: the version policy picks (latest ready). */
+  readonly modelVersion?: string;
+  readonly id?: string;
+  readonly parameters?: Parameters;
+  readonly inputs: readonly Tensor[];
+  /** Undefined: every output of the model. */
+  readonly outputs?: readonly RequestedOutput[];
+}
+
+export interface InferResponse {
+  readonly modelName: string;
+  readonly modelVersion: string;
+  readonly id?: string;
+  readonly parameters?: Parameters;
+  readonly outputs: readonly Tensor[];
+}
+
+/** Per-request context carried from the adapter: deadline and cancellation belong to the transport. */
+export interface InferContext {
+  /** Absolute time (ms since epoch, Date.now()) after which the request must not start executing. */
+  readonly deadline?: number;
+  /** Aborted when the client goes away; a queued request then leaves the queue unexecuted. */
+  readonly signal?: AbortSignal;
+  readonly requestId?: string;
+}

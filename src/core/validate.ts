@@ -1,0 +1,76 @@
+import { invalidArgument } from '../errors/index.js';
+import { datatypeInfo, elementCount, isStringData, type Tensor } from '../tensor/index.js';
+import type { InferRequest, ModelMetadata, RequestedOutput, TensorSpec } from './types.js';
+
+export interface ValidationLimits {
+  /** Most elements in one input tensor. */
+  readonly maxElements: number;
+}
+
+/**
+ * Checks a decoded request against the model's metadata before anything is allocated for or sent to ORT:
+ * every input present and known, datatype, rank, fixed dims, element count = product(shape).
+ * Codecs already refused counts that do not match their own data; this guards every adapter the same way.
+ */
+export function validateInputs(request: InferRequest, meta: ModelMetadata, limits: ValidationLimits): void {
+  const seen = new Set<string>();
+  for (const t of request.inputs) {
+    const spec = meta.inputs.find((s) => s.name === t.name);
+    if (!spec) throw invalidArgument(`unknown input '${t.name}'; the model's inputs are ${names(meta.inputs)}`);
+    if (seen.has(t.name)) throw invalidArgument(`input '${t.name}' is given more than once`);
+    seen.add(t.name);
+    validateTensor(t, spec, limits);
+  }
+  for (const spec of meta.inputs) {
+    if (!seen.has(spec.name)) throw invalidArgument(`missing input '${spec.name}' (${spec.datatype} ${shapeText(spec.shape)})`);
+  }
+}
+
+function validateTensor(t: Tensor, spec: TensorSpec, limits: ValidationLimits): void {
+  if (t.datatype !== spec.datatype) {
+    throw invalidArgument(`input '${t.name}': expected datatype ${spec.datatype}, got ${t.datatype}`);
+  }
+  if (t.shape.length !== spec.shape.length) {
+    throw invalidArgument(`input '${t.name}': expected shape ${shapeText(spec.shape)} (rank ${spec.shape.length}), got ${shapeText(t.shape)}`);
+  }
+  for (let i = 0; i < t.shape.length; i++) {
+    const d = t.shape[i];
+    if (!Number.isSafeInteger(d) || d < 0) throw invalidArgument(`input '${t.name}': dim ${i} is ${d}, expected a non-negative integer`);
+    if (spec.shape[i] >= 0 && spec.shape[i] !== d) {
+      throw invalidArgument(`input '${t.name}': expected shape ${shapeText(spec.shape)}, got ${shapeText(t.shape)} (dim ${i} must be ${spec.shape[i]})`);
+    }
+  }
+  const count = elementCount(t.shape);
+  if (count > limits.maxElements) {
+    throw invalidArgument(`input '${t.name}': ${count} elements exceeds the limit of ${limits.maxElements}`);
+  }
+  const have = isStringData(t.data) ? t.data.length : t.data.length;
+  if (have !== count) {
+    throw invalidArgument(`input '${t.name}': shape ${shapeText(t.shape)} needs ${count} elements, got ${have}`);
+  }
+  const info = datatypeInfo(t.datatype);
+  if (info.array && !(t.data instanceof info.array)) {
+    throw invalidArgument(`input '${t.name}': data does not match datatype ${t.datatype}`);
+  }
+}
+
+/** The output names to compute: those requested, each known, or all of the model's. */
+export function resolveOutputs(requested: readonly RequestedOutput[] | undefined, meta: ModelMetadata): string[] {
+  if (!requested || requested.length === 0) return meta.outputs.map((o) => o.name);
+  const out: string[] = [];
+  for (const r of requested) {
+    if (!meta.outputs.some((o) => o.name === r.name)) {
+      throw invalidArgument(`unknown output '${r.name}'; the model's outputs are ${names(meta.outputs)}`);
+    }
+    if (!out.includes(r.name)) out.push(r.name);
+  }
+  return out;
+}
+
+export function shapeText(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}
+
+function names(specs: readonly TensorSpec[]): string {
+  return specs.map((s) => `'${s.name}'`).join(', ') || '(none)';
+}

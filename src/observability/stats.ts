@@ -1,0 +1,109 @@
+import type { BatchStatistics, InferStatistics, ModelStatistics, StatDuration } from '../core/api.js';
+
+class Duration {
+  count = 0;
+  ns = 0;
+  add(ns: number, count = 1): void {
+    this.count += count;
+    this.ns += ns;
+  }
+  snapshot(): StatDuration {
+    return { count: this.count, ns: this.ns };
+  }
+}
+
+class BatchBucket {
+  readonly input = new Duration();
+  readonly infer = new Duration();
+  readonly output = new Duration();
+}
+
+/** A request's outcome, as the scheduler and core report it. */
+export interface RequestRecord {
+  readonly ok: boolean;
+  readonly totalNs: number;
+  readonly queueNs: number;
+  readonly inputNs: number;
+  readonly inferNs: number;
+  readonly outputNs: number;
+}
+
+export interface StatsListener {
+  onRequest(model: string, version: string, r: RequestRecord, failureReason?: string): void;
+  onExecution(model: string, version: string, batchSize: number): void;
+}
+
+/**
+ * Triton's statistics for one model version. The statistics extension and the Prometheus metrics both read
+ * these counters (the listener forwards each event once), so the two can never disagree.
+ */
+export class VersionStats {
+  private readonly success = new Duration();
+  private readonly fail = new Duration();
+  private readonly queue = new Duration();
+  private readonly computeInput = new Duration();
+  private readonly computeInfer = new Duration();
+  private readonly computeOutput = new Duration();
+  private readonly batches = new Map<number, BatchBucket>();
+  private inferenceCount = 0;
+  private executionCount = 0;
+  private lastInference = 0;
+
+  constructor(readonly model: string, readonly version: string, private readonly listener?: StatsListener) {}
+
+  /** One request finished (inference_count counts its batch rows, as Triton does). */
+  recordRequest(r: RequestRecord, rows: number, failureReason?: string): void {
+    this.lastInference = Date.now();
+    if (r.ok) {
+      this.success.add(r.totalNs);
+      this.queue.add(r.queueNs);
+      this.computeInput.add(r.inputNs);
+      this.computeInfer.add(r.inferNs);
+      this.computeOutput.add(r.outputNs);
+      this.inferenceCount += rows;
+    } else {
+      this.fail.add(r.totalNs);
+    }
+    this.listener?.onRequest(this.model, this.version, r, failureReason);
+  }
+
+  /** One model execution (a batch of one or more requests). */
+  recordExecution(batchSize: number, inputNs: number, inferNs: number, outputNs: number): void {
+    this.executionCount++;
+    let b = this.batches.get(batchSize);
+    if (!b) {
+      b = new BatchBucket();
+      this.batches.set(batchSize, b);
+    }
+    b.input.add(inputNs);
+    b.infer.add(inferNs);
+    b.output.add(outputNs);
+    this.listener?.onExecution(this.model, this.version, batchSize);
+  }
+
+  snapshot(): ModelStatistics {
+    const zero: StatDuration = { count: 0, ns: 0 };
+    const inference_stats: InferStatistics = {
+      success: this.success.snapshot(),
+      fail: this.fail.snapshot(),
+      queue: this.queue.snapshot(),
+      compute_input: this.computeInput.snapshot(),
+      compute_infer: this.computeInfer.snapshot(),
+      compute_output: this.computeOutput.snapshot(),
+      cache_hit: zero,
+      cache_miss: zero,
+    };
+    const batch_stats: BatchStatistics[] = [...this.batches.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([size, b]) => ({ batch_size: size, compute_input: b.input.snapshot(), compute_infer: b.infer.snapshot(), compute_output: b.output.snapshot() }));
+    return {
+      name: this.model,
+      version: this.version,
+      last_inference: this.lastInference,
+      inference_count: this.inferenceCount,
+      execution_count: this.executionCount,
+      inference_stats,
+      batch_stats,
+    };
+  }
+}

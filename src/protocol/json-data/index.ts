@@ -1,0 +1,1 @@
+export { decodeJsonData, encodeJsonData, MAX_DATA_DEPTH, type JsonInput } from '../v2-rest/json-data.js';

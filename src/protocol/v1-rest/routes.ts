@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import type { V1Api } from '../../core/index.js';
+import { invalidArgument } from '../../errors/index.js';
+import { requestContext } from '../request-context.js';
+import { decodeV1Request, encodeV1Response } from './codec.js';
+
+export interface V1RoutesOptions {
+  readonly api: V1Api;
+  readonly maxBodyBytes: number;
+  readonly maxElements: number;
+}
+
+/** The seed's REST API, verbatim: its curl commands work unchanged against these routes. */
+export async function v1RestRoutes(app: FastifyInstance, opts: V1RoutesOptions): Promise<void> {
+  const { api } = opts;
+
+  app.post('/v1/models', async (request) => {
+    const body = request.body as { name?: unknown; path?: unknown } | undefined;
+    if (typeof body !== 'object' || body === null) throw invalidArgument("body must be a JSON object with 'name' and 'path'");
+    await api.loadModelFile(body.name, body.path);
+    return { status: 'loaded', name: body.name, message: 'Model loaded successfully' };
+  });
+
+  app.get('/v1/models', async () => ({ models: api.listModels() }));
+
+  app.get<{ Params: { name: string } }>('/v1/models/:name', async (request) => api.describeModel(request.params.name));
+
+  app.delete<{ Params: { name: string } }>('/v1/models/:name', async (request) => {
+    await api.unloadModel(request.params.name);
+    return { status: 'unloaded', name: request.params.name, message: 'Model unloaded successfully' };
+  });
+
+  app.post<{ Params: { name: string } }>('/v1/models/:name/infer', { bodyLimit: opts.maxBodyBytes }, async (request, reply) => {
+    const meta = api.modelMetadata(request.params.name);
+    const decoded = decodeV1Request(request.body, meta, opts.maxElements);
+    const result = await api.infer(decoded, requestContext(request, reply));
+    return reply.type('application/json').send(encodeV1Response(result));
+  });
+
+  app.get('/health', async () => ({ status: api.isReady() ? 'healthy' : 'starting', models: api.repositoryIndex(true).length }));
+}

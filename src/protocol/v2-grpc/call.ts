@@ -1,0 +1,91 @@
+/**
+ * What every gRPC handler shares: the error -> status mapping, the per-call inference context (deadline,
+ * cancellation, request id) and one decode -> infer -> encode step used by ModelInfer and ModelStreamInfer.
+ */
+import { randomUUID } from 'node:crypto';
+import { Metadata, status as GrpcStatus, type StatusObject } from '@grpc/grpc-js';
+import type { InferContext, InferenceApi } from '../../core/index.js';
+import { isServerError } from '../../errors/index.js';
+import { grpcStatus } from '../status-map.js';
+import { decodeModelInferRequest, encodeModelInferResponse, type DecodeLimits } from './codec.js';
+import { clip } from './parameters.js';
+import type { WireModelInferRequest, WireModelInferResponse } from './wire.js';
+
+export interface GrpcLogger {
+  info(o: object, m?: string): void;
+  warn(o: object, m?: string): void;
+  error(o: object, m?: string): void;
+}
+
+/** What a unary callback accepts as an error: a status code, the client-visible message, trailers. */
+export type GrpcError = Partial<StatusObject> & { code: GrpcStatus; details: string };
+
+export const silentLogger: GrpcLogger = { info() {}, warn() {}, error() {} };
+
+/** The calls' common surface we read: grpc-js unary and streaming calls all have these. */
+export interface CallLike {
+  readonly metadata: Metadata;
+  getDeadline(): Date | number;
+  on(event: 'cancelled', listener: () => void): unknown;
+}
+
+/**
+ * A ServerError keeps its code and message (they are written for clients). Anything else may carry native or
+ * filesystem detail, so the client gets INTERNAL "internal error" and the cause goes to the log (DESIGN.md §4).
+ */
+export function toGrpcError(e: unknown, method: string, log: GrpcLogger): GrpcError {
+  if (!isServerError(e)) {
+    log.error({ err: e, method }, 'gRPC request failed');
+    return { code: GrpcStatus.INTERNAL, details: 'internal error' };
+  }
+  if (e.code === 'INTERNAL') log.error({ err: e.cause ?? e, method }, 'gRPC request failed');
+  // grpc-message is a trailer; an oversized one would fail the whole response at the client.
+  const err: GrpcError = { code: grpcStatus(e.code), details: clip(e.message, 1000) };
+  if (e.retryAfter !== undefined) {
+    // The gRPC counterpart of REST's 503 Retry-After, as trailing metadata.
+    err.metadata = new Metadata();
+    err.metadata.set('retry-after', String(e.retryAfter));
+  }
+  return err;
+}
+
+/** The message a stream client sees for a failed request (ModelStreamInferResponse.error_message). */
+export function errorMessage(e: unknown, method: string, log: GrpcLogger): string {
+  return toGrpcError(e, method, log).details;
+}
+
+/** grpc-js reports "no deadline" as Infinity. */
+function deadlineOf(call: CallLike): number | undefined {
+  const d = call.getDeadline();
+  const ms = d instanceof Date ? d.getTime() : d;
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** A client-supplied x-request-id (bounded, printable) is kept for log correlation; otherwise a fresh one. */
+function requestIdOf(call: CallLike): string {
+  const v = call.metadata.get('x-request-id')[0];
+  return typeof v === 'string' && /^[\x21-\x7e]{1,128}$/.test(v) ? v : randomUUID();
+}
+
+/**
+ * The call's context: its deadline (grpc-timeout header) and a signal aborted when the client cancels or the
+ * deadline passes, so queued work for a gone client is dropped. grpc-js also emits 'cancelled' after every
+ * call it has finished normally, so the caller settles the context once its answer is ready; a 'cancelled'
+ * after that is not an abort.
+ */
+export function contextFor(call: CallLike): { ctx: InferContext; abort: () => void; settle: () => void } {
+  const ac = new AbortController();
+  let settled = false;
+  call.on('cancelled', () => {
+    if (!settled) ac.abort();
+  });
+  const deadline = deadlineOf(call);
+  const ctx: InferContext = { signal: ac.signal, requestId: requestIdOf(call), ...(deadline !== undefined ? { deadline } : {}) };
+  return { ctx, abort: () => ac.abort(), settle: () => { settled = true; } };
+}
+
+export async function inferOnce(api: InferenceApi, msg: WireModelInferRequest, ctx: InferContext, limits: DecodeLimits): Promise<WireModelInferResponse> {
+  const req = decodeModelInferRequest(msg, limits);
+  const res = await api.infer(req, ctx);
+  return encodeModelInferResponse(res, req);
+}

@@ -1,0 +1,151 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { InferContext, InferRequest, InferResponse, InferenceApi, ModelMetadataResponse, ModelStatistics } from '../../core/index.js';
+import { isServerError, notFound, type ServerError } from '../../errors/index.js';
+import { httpStatus } from '../status-map.js';
+import { v2RestRoutes } from './routes.js';
+
+const META: ModelMetadataResponse = {
+  name: 'double', versions: ['1'], platform: 'onnxruntime_onnx',
+  inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 2] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 2] }],
+};
+
+/** A fake core: model 'double' doubles its FP32 input; everything it was called with is recorded. */
+class FakeApi implements InferenceApi {
+  ready = true;
+  calls: { req: InferRequest; ctx: InferContext }[] = [];
+  loads: string[] = [];
+  async infer(req: InferRequest, ctx: InferContext): Promise<InferResponse> {
+    this.calls.push({ req, ctx });
+    if (req.modelName !== 'double') throw notFound(`model '${req.modelName}' not found`);
+    const x = req.inputs[0];
+    const data = Float32Array.from(x.data as Float32Array, (v) => v * 2);
+    return { modelName: 'double', modelVersion: '1', id: req.id, outputs: [{ name: 'y', datatype: 'FP32', shape: x.shape, data }] };
+  }
+  serverMetadata() { return { name: 'onnxserve', version: '0.1.0', extensions: ['binary_tensor_data'] }; }
+  isLive() { return true; }
+  isReady() { return this.ready; }
+  isModelReady(name: string) { return name === 'double'; }
+  modelMetadata(name: string): ModelMetadataResponse {
+    if (name !== 'double') throw notFound(`model '${name}' not found`);
+    return META;
+  }
+  modelConfig(): Record<string, unknown> { return { name: 'double', max_batch_size: 8 }; }
+  repositoryIndex(readyOnly: boolean) { return [{ name: 'double', version: '1', state: 'READY' as const, reason: readyOnly ? 'r' : '' }]; }
+  async loadModel(name: string) { this.loads.push(`load ${name}`); }
+  async unloadModel(name: string) { this.loads.push(`unload ${name}`); }
+  statistics(name?: string): ModelStatistics[] { return name === undefined ? [] : []; }
+}
+
+let app: FastifyInstance;
+const api = new FakeApi();
+
+void before(async () => {
+  app = Fastify();
+  // Stand-in for the app-level handler the server installs: ServerError.code -> status, {"error": message}.
+  app.setErrorHandler((error: FastifyError | ServerError, _request, reply) => {
+    const status = isServerError(error) ? httpStatus(error.code) : (error.statusCode ?? 500);
+    void reply.code(status).send({ error: error.message });
+  });
+  await app.register(v2RestRoutes, { api, maxBodyBytes: 4096, maxElements: 1000 });
+  await app.ready();
+});
+void after(() => app.close());
+
+const f32 = (...v: number[]): Buffer => Buffer.from(new Float32Array(v).buffer);
+
+void describe('infer', () => {
+  void test('JSON in, JSON out, with and without a version in the path', async () => {
+    for (const url of ['/v2/models/double/infer', '/v2/models/double/versions/1/infer']) {
+      const res = await app.inject({ method: 'POST', url, payload: { id: 'a', inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2], data: [1, 2] }] } });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.match(res.headers['content-type'] as string, /application\/json/);
+      assert.deepEqual(res.json(), { model_name: 'double', model_version: '1', id: 'a', outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 2], data: [2, 4] }] });
+    }
+    assert.equal(api.calls.at(-1)!.req.modelVersion, '1');
+    assert.ok(api.calls.at(-1)!.ctx.signal instanceof AbortSignal);
+  });
+  void test('binary in and out, with no Content-Type at all (as tritonclient sends it)', async () => {
+    const header = Buffer.from(JSON.stringify({
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2], parameters: { binary_data_size: 8 } }],
+      outputs: [{ name: 'y', parameters: { binary_data: true } }],
+    }));
+    const res = await app.inject({
+      method: 'POST', url: '/v2/models/double/infer', payload: Buffer.concat([header, f32(1.5, -3)]),
+      headers: { 'inference-header-content-length': String(header.length), 'content-type': undefined },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.headers['content-type'], 'application/octet-stream');
+    const n = Number(res.headers['inference-header-content-length']);
+    const json = JSON.parse(res.rawPayload.subarray(0, n).toString()) as { outputs: { parameters: { binary_data_size: number } }[] };
+    assert.equal(json.outputs[0].parameters.binary_data_size, 8);
+    const tail = res.rawPayload.subarray(n);
+    assert.deepEqual(Array.from(new Float32Array(tail.buffer.slice(tail.byteOffset, tail.byteOffset + 8))), [3, -6]);
+  });
+  void test('raw binary body (Inference-Header-Content-Length: 0)', async () => {
+    const res = await app.inject({
+      method: 'POST', url: '/v2/models/double/infer', payload: f32(1, 2),
+      headers: { 'inference-header-content-length': '0', 'content-type': 'application/octet-stream' },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(api.calls.at(-1)!.req.inputs[0].shape, [1, 2]);
+    assert.ok(res.headers['inference-header-content-length']);
+  });
+  void test('the timeout parameter (µs) becomes a deadline', async () => {
+    const before = Date.now();
+    await app.inject({ method: 'POST', url: '/v2/models/double/infer', payload: { parameters: { timeout: 2_000_000 }, inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2], data: [1, 2] }] } });
+    const deadline = api.calls.at(-1)!.ctx.deadline!;
+    assert.ok(deadline >= before + 2000 && deadline <= Date.now() + 2000);
+  });
+  void test('bad requests are 400 {"error"}, unknown models 404, oversize 413, compressed 415', async () => {
+    const bad = await app.inject({ method: 'POST', url: '/v2/models/double/infer', payload: '{"inputs":[{"name":' , headers: { 'content-type': 'application/json' } });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.json<{ error: string }>().error, /could not parse request body as JSON/);
+    const miss = await app.inject({ method: 'POST', url: '/v2/models/nope/infer', payload: { inputs: [] } });
+    assert.equal(miss.statusCode, 404);
+    const big = await app.inject({ method: 'POST', url: '/v2/models/double/infer', payload: Buffer.alloc(5000), headers: { 'content-type': 'application/octet-stream' } });
+    assert.equal(big.statusCode, 413);
+    const gz = await app.inject({ method: 'POST', url: '/v2/models/double/infer', payload: '{}', headers: { 'content-encoding': 'gzip', 'content-type': 'application/json' } });
+    assert.equal(gz.statusCode, 415);
+    const hostile = await app.inject({ method: 'GET', url: '/v2/models/..%2f..%2fetc/ready' });
+    assert.equal(hostile.statusCode, 400);
+  });
+});
+
+void describe('health, metadata, management', () => {
+  void test('health: 200 with a body, 503 when not ready; model ready 200 / 400', async () => {
+    assert.deepEqual((await app.inject('/v2/health/live')).json(), { live: true });
+    assert.equal((await app.inject('/v2/health/ready')).statusCode, 200);
+    api.ready = false;
+    assert.equal((await app.inject('/v2/health/ready')).statusCode, 503);
+    api.ready = true;
+    assert.equal((await app.inject('/v2/models/double/ready')).statusCode, 200);
+    assert.equal((await app.inject('/v2/models/other/versions/2/ready')).statusCode, 400);
+  });
+  void test('server and model metadata, config, stats', async () => {
+    assert.deepEqual((await app.inject('/v2')).json(), { name: 'onnxserve', version: '0.1.0', extensions: ['binary_tensor_data'] });
+    assert.deepEqual((await app.inject('/v2/models/double')).json(), META);
+    assert.equal((await app.inject('/v2/models/nope')).statusCode, 404);
+    assert.deepEqual((await app.inject('/v2/models/double/config')).json(), { name: 'double', max_batch_size: 8 });
+    assert.deepEqual((await app.inject('/v2/models/stats')).json(), { model_stats: [] });
+    assert.deepEqual((await app.inject('/v2/models/double/versions/1/stats')).json(), { model_stats: [] });
+  });
+  void test('repository index, load and unload; file/config overrides refused', async () => {
+    const index = await app.inject({ method: 'POST', url: '/v2/repository/index', payload: { ready: true } });
+    assert.deepEqual(index.json(), [{ name: 'double', version: '1', state: 'READY', reason: 'r' }]);
+    assert.equal((await app.inject({ method: 'POST', url: '/v2/repository/index' })).statusCode, 200);
+    assert.deepEqual((await app.inject({ method: 'POST', url: '/v2/repository/models/double/load' })).json(), {});
+    const unload = await app.inject({ method: 'POST', url: '/v2/repository/models/double/unload', payload: { parameters: { unload_dependents: true } } });
+    assert.equal(unload.statusCode, 200);
+    assert.deepEqual(api.loads, ['load double', 'unload double']);
+    for (const parameters of [{ config: '{}' }, { 'file:1/model.onnx': 'AAAA' }]) {
+      const res = await app.inject({ method: 'POST', url: '/v2/repository/models/double/load', payload: { parameters } });
+      assert.equal(res.statusCode, 400);
+      assert.match(res.json<{ error: string }>().error, /file and config overrides from the wire are not accepted/);
+    }
+    const url = await app.inject({ method: 'POST', url: '/v2/repository/models/double/load', payload: { url: 'http://x' } });
+    assert.match(url.json<{ error: string }>().error, /unknown field 'url'/);
+    assert.equal(api.loads.length, 2);
+  });
+});

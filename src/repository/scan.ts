@@ -1,0 +1,90 @@
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { isInside } from './paths.js';
+
+/** A model as found on disk: Triton's `<repo>/<name>/<version>/model.onnx` or the seed's `<repo>/<name>.onnx`. */
+export interface ModelSource {
+  readonly name: string;
+  readonly layout: 'triton' | 'flat';
+  /** The model's directory (triton) or the repository (flat). */
+  readonly dir: string;
+  /** config.pbtxt text when present. */
+  readonly configText?: string;
+  /** version -> real path of the model file. */
+  readonly versions: ReadonlyMap<number, string>;
+}
+
+const NAME_OK = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+/** Every model in the repository, by name. A flat file and a directory of the same name: the directory wins. */
+export async function scanRepository(repoRoot: string): Promise<Map<string, ModelSource>> {
+  const out = new Map<string, ModelSource>();
+  const entries = await readdir(repoRoot, { withFileTypes: true });
+  for (const e of entries) {
+    if (e.isFile() && e.name.endsWith('.onnx')) {
+      const name = e.name.slice(0, -'.onnx'.length);
+      if (!NAME_OK.test(name) || out.has(name)) continue;
+      const src = await flatSource(repoRoot, name);
+      if (src) out.set(name, src);
+    }
+  }
+  for (const e of entries) {
+    if (e.isDirectory() && NAME_OK.test(e.name)) {
+      const src = await tritonSource(repoRoot, e.name);
+      if (src) out.set(e.name, src);
+    }
+  }
+  return out;
+}
+
+/** One model by name, or undefined when the repository has no such model. */
+export async function scanModel(repoRoot: string, name: string, defaultFilename?: string): Promise<ModelSource | undefined> {
+  return (await tritonSource(repoRoot, name, defaultFilename)) ?? (await flatSource(repoRoot, name));
+}
+
+async function flatSource(repoRoot: string, name: string): Promise<ModelSource | undefined> {
+  const file = await confinedFile(repoRoot, path.join(repoRoot, `${name}.onnx`));
+  if (!file) return undefined;
+  return { name, layout: 'flat', dir: repoRoot, versions: new Map([[1, file]]) };
+}
+
+async function tritonSource(repoRoot: string, name: string, defaultFilename?: string): Promise<ModelSource | undefined> {
+  const dir = path.join(repoRoot, name);
+  if (!(await isDir(dir))) return undefined;
+  const configText = await readFile(path.join(dir, 'config.pbtxt'), 'utf8').catch(() => undefined);
+  const filename = defaultFilename ?? defaultModelFilename(configText) ?? 'model.onnx';
+  const versions = new Map<number, string>();
+  for (const v of await readdir(dir, { withFileTypes: true })) {
+    // Triton: version directories are positive integers; anything else is ignored.
+    if (!/^[1-9][0-9]{0,8}$/.test(v.name)) continue;
+    const file = await confinedFile(repoRoot, path.join(dir, v.name, filename));
+    if (file) versions.set(Number(v.name), file);
+  }
+  if (versions.size === 0 && configText === undefined) return undefined;
+  return { name, layout: 'triton', dir, configText, versions };
+}
+
+/** default_model_filename from the config text, without parsing the rest (the full parse happens at load). */
+function defaultModelFilename(configText: string | undefined): string | undefined {
+  const m = configText?.match(/^\s*default_model_filename\s*:\s*"([^"/\\]+)"/m);
+  return m && m[1] !== '.' && m[1] !== '..' ? m[1] : undefined;
+}
+
+/** The real path of a regular file, only when it stays inside the repository (a symlink out is refused). */
+async function confinedFile(repoRoot: string, file: string): Promise<string | undefined> {
+  try {
+    const real = await realpath(file);
+    if (!isInside(repoRoot, real)) return undefined;
+    return (await stat(real)).isFile() ? real : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}

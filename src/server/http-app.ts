@@ -1,0 +1,59 @@
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { V1Api } from '../core/index.js';
+import { isServerError, type ServerError } from '../errors/index.js';
+import { httpStatus } from '../protocol/status-map.js';
+import { v1RestRoutes } from '../protocol/v1-rest/routes.js';
+import { v2RestRoutes } from '../protocol/v2-rest/routes.js';
+import { limitChunks } from './chunk-limit.js';
+
+export interface HttpAppOptions {
+  readonly api: V1Api;
+  readonly logger: Logger;
+  readonly maxBodyBytes: number;
+  readonly maxElements: number;
+}
+
+/** Management and other small JSON bodies; inference routes set their own, larger limit. */
+const SMALL_BODY = 1024 * 1024;
+
+export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: opts.logger as unknown as FastifyBaseLogger,
+    // No per-request log lines at info level: the access log is opt-in.
+    logController: { disableRequestLogging: true },
+    bodyLimit: SMALL_BODY,
+    // fastify's requestTimeout defaults to 0 (none): a slow client could hold a socket forever.
+    requestTimeout: 120_000,
+    connectionTimeout: 0,
+    keepAliveTimeout: 72_000,
+    routerOptions: { maxParamLength: 256 },
+    return503OnClosing: true,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+  });
+  app.addHook('preParsing', limitChunks);
+  app.setErrorHandler((error: FastifyError | ServerError, request, reply) => {
+    const { status, message } = describeError(error);
+    if (status >= 500 && !isServerError(error)) request.log.error({ err: error }, 'request failed');
+    if (isServerError(error) && error.retryAfter !== undefined) void reply.header('retry-after', String(error.retryAfter));
+    void reply.code(status).type('application/json').send({ error: message });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0].slice(0, 200)}` });
+  });
+  await app.register(v1RestRoutes, { api: opts.api, maxBodyBytes: opts.maxBodyBytes, maxElements: opts.maxElements });
+  await app.register(v2RestRoutes, { api: opts.api, maxBodyBytes: opts.maxBodyBytes, maxElements: opts.maxElements });
+  return app;
+}
+
+/** fastify's own errors keep their 4xx status and message (they never hold paths); anything else is a 500. */
+function describeError(error: FastifyError | ServerError): { status: number; message: string } {
+  if (isServerError(error)) return { status: httpStatus(error.code), message: error.message };
+  const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, message: 'request body is larger than the limit for this route' };
+    return { status, message: error.message };
+  }
+  return { status: 500, message: 'internal error' };
+}

@@ -1,0 +1,3 @@
+export * from './datatype.js';
+export * from './tensor.js';
+export { fp16ToNumber, numberToFp16 } from './fp16.js';
