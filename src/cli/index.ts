@@ -48,7 +48,7 @@ function optionFor(spec: SettingSpec): Option {
     return new Option(`--no-${spec.flag}`, `${spec.help} (env ${env}${dflt})`);
   }
   const o = new Option(`--${spec.flag} <${spec.type === 'int' ? 'n' : 'value'}>`, `${spec.help} (env ${env}${dflt})`);
-  if (spec.choices) o.choices(spec.choices as string[]);
+  if (spec.choices) o.choices(spec.choices);
   return o;
 }
 

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { V1Api } from '../core/index.js';
 import { isServerError, type ServerError } from '../errors/index.js';
@@ -21,7 +21,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
   const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger as unknown as FastifyBaseLogger,
     // No per-request log lines at info level: the access log is opt-in.
-    logController: { disableRequestLogging: true },
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: SMALL_BODY,
     // fastify's requestTimeout defaults to 0 (none): a slow client could hold a socket forever.
     requestTimeout: 120_000,

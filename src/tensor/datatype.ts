@@ -49,11 +49,11 @@ const TABLE: ReadonlyMap<Datatype, DatatypeInfo> = new Map<Datatype, DatatypeInf
   ['UINT8', row('UINT8', 1, Uint8Array, 'uint8', 'TYPE_UINT8')],
   ['UINT16', row('UINT16', 2, Uint16Array, 'uint16', 'TYPE_UINT16')],
   ['UINT32', row('UINT32', 4, Uint32Array, 'uint32', 'TYPE_UINT32')],
-  ['UINT64', row('UINT64', 8, BigUint64Array as unknown as TypedArrayCtor, 'uint64', 'TYPE_UINT64', { bigint: true })],
+  ['UINT64', row('UINT64', 8, BigUint64Array, 'uint64', 'TYPE_UINT64', { bigint: true })],
   ['INT8', row('INT8', 1, Int8Array, 'int8', 'TYPE_INT8')],
   ['INT16', row('INT16', 2, Int16Array, 'int16', 'TYPE_INT16')],
   ['INT32', row('INT32', 4, Int32Array, 'int32', 'TYPE_INT32')],
-  ['INT64', row('INT64', 8, BigInt64Array as unknown as TypedArrayCtor, 'int64', 'TYPE_INT64', { bigint: true })],
+  ['INT64', row('INT64', 8, BigInt64Array, 'int64', 'TYPE_INT64', { bigint: true })],
   // FP16 travels as its raw bits: Node 20 has no Float16Array, and onnxruntime-node accepts Uint16Array for it.
   ['FP16', row('FP16', 2, Uint16Array, 'float16', 'TYPE_FP16', { float: true })],
   ['FP32', row('FP32', 4, Float32Array, 'float32', 'TYPE_FP32', { float: true })],

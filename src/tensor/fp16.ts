@@ -19,7 +19,7 @@ export function numberToFp16(v: number): number {
   const exp = (x >> 23) & 0xff;
   let mant = x & 0x7fffff;
   if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
+  const e = exp - 127 + 15;
   if (e >= 31) return sign | 0x7c00;
   if (e <= 0) {
     if (e < -10) return sign;
@@ -33,7 +33,7 @@ export function numberToFp16(v: number): number {
   }
   let half = (e << 10) | (mant >> 13);
   const rem = mant & 0x1fff;
+  // A carry out of the mantissa rolls into the exponent, which is the correct rounding (up to Infinity).
   if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  e = half >> 10;
   return sign | half;
 }

@@ -41,6 +41,7 @@ export async function startTestServer(models: readonly string[], overrides: Part
 export interface JsonResponse {
   readonly status: number;
   readonly headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
   readonly body: any;
   readonly text: string;
 }

@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import type { ExecutionProvider } from '../types.js';
 import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
-import { datatypeFromOrt, type Tensor, type TensorData } from '../../tensor/index.js';
+import { datatypeFromOrt, type Tensor } from '../../tensor/index.js';
 import { transferList } from './transfer.js';
 
 const init = workerData as WorkerInit;
@@ -52,7 +52,7 @@ function shortMessage(e: unknown): string {
 function toOrt(t: Tensor): ort.Tensor {
   const info = t.datatype;
   // ort.Tensor's typing lists one overload per element type; the datatype table guarantees the pairing.
-  return new ort.Tensor(ortType(info), t.data as never, t.shape as number[]);
+  return new ort.Tensor(ortType(info), t.data, t.shape);
 }
 
 function ortType(datatype: Tensor['datatype']): ort.Tensor.Type {
@@ -74,12 +74,17 @@ function ortType(datatype: Tensor['datatype']): ort.Tensor.Type {
 }
 
 function fromOrt(name: string, value: ort.OnnxValue): Tensor {
-  const t = value as ort.Tensor;
+  const t = value;
   const datatype = datatypeFromOrt(t.type);
   if (!datatype) throw new Error(`output '${name}' has element type ${t.type}, which V2 cannot carry`);
-  let data = t.data as TensorData;
+  let data = t.data as Tensor['data'];
   // BOOL arrives as Uint8Array already; a plain Array only for strings.
   if (datatype === 'BOOL' && !(data instanceof Uint8Array)) data = Uint8Array.from(data as unknown as ArrayLike<number>);
+  // Where Node has Float16Array, ORT returns one; we carry FP16 as its raw bits.
+  if (datatype === 'FP16' && !(data instanceof Uint16Array)) {
+    const v = data as unknown as ArrayBufferView;
+    data = new Uint16Array(v.buffer, v.byteOffset, v.byteLength / 2);
+  }
   return { name, datatype, shape: t.dims.map(Number), data };
 }
 
