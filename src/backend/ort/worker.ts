@@ -77,7 +77,7 @@ function fromOrt(name: string, value: ort.OnnxValue): Tensor {
   const t = value;
   const datatype = datatypeFromOrt(t.type);
   if (!datatype) throw new Error(`output '${name}' has element type ${t.type}, which V2 cannot carry`);
-  let data = t.data as Tensor['data'];
+  let data = t.data;
   // BOOL arrives as Uint8Array already; a plain Array only for strings.
   if (datatype === 'BOOL' && !(data instanceof Uint8Array)) data = Uint8Array.from(data as unknown as ArrayLike<number>);
   // Where Node has Float16Array, ORT returns one; we carry FP16 as its raw bits.
