@@ -75,15 +75,15 @@ export class OrtInstance {
     if (this.exited) return;
     this.disposing = true;
     const done = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    // No terminate() fallback: terminating a thread inside a native ORT run aborts the whole process
+    // (onnxruntime-node throws a Napi::Error that nothing can catch). Callers drain before disposing.
     this.worker.postMessage({ kind: 'dispose' } satisfies ToWorker);
-    const timer = setTimeout(() => void this.worker.terminate(), 5000);
     await done;
-    clearTimeout(timer);
   }
 
-  /** For tests of crash handling: kills the thread as a native crash would. */
-  async kill(): Promise<void> {
-    await this.worker.terminate();
+  /** Fault injection for tests: the thread dies after the work already sent to it. */
+  crash(): void {
+    this.worker.postMessage({ kind: 'crash' } satisfies ToWorker);
   }
 
   private settle(msg: FromWorker): void {

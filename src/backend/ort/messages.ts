@@ -22,4 +22,6 @@ export type FromWorker =
 
 export type ToWorker =
   | { kind: 'run'; id: number; inputs: Tensor[]; outputNames: string[] }
-  | { kind: 'dispose' };
+  | { kind: 'dispose' }
+  /** Fault injection for tests: the worker throws, as a bug or a native failure would end the thread. */
+  | { kind: 'crash' };

@@ -109,6 +109,7 @@ async function main(): Promise<void> {
   post({ kind: 'loaded', inputs: meta(session.inputMetadata), outputs: meta(session.outputMetadata), providers: loaded.providers, warnings: loaded.warnings });
 
   port.on('message', (msg: ToWorker) => {
+    if (msg.kind === 'crash') throw new Error('simulated worker crash');
     if (msg.kind === 'dispose') {
       void session.release().finally(() => process.exit(0));
       return;
