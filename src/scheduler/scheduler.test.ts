@@ -1,0 +1,143 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { LoadedModel, RunResult } from '../backend/index.js';
+import { ServerError } from '../errors/index.js';
+import { VersionStats } from '../observability/stats.js';
+import type { Tensor } from '../tensor/index.js';
+import { ByteBudget } from './budget.js';
+import { Scheduler, type Job, type SchedulerOptions } from './scheduler.js';
+
+/** A model that doubles x, runs only when the test releases it, and fails any batch containing -1. */
+class FakeModel implements LoadedModel {
+  metadata = { inputs: [], outputs: [] };
+  executionProviders = ['cpu'] as const;
+  warnings = [];
+  instances = 1;
+  runs: number[][] = [];
+  private gates: (() => void)[] = [];
+  idleInstances(): number {
+    return 1;
+  }
+  async run(inputs: readonly Tensor[]): Promise<RunResult> {
+    const x = inputs[0].data as Float32Array;
+    this.runs.push(Array.from(x));
+    await new Promise<void>((resolve) => this.gates.push(resolve));
+    if (x.includes(-1)) throw new ServerError('INTERNAL', 'inference failed: bad value');
+    return { outputs: [{ name: 'y', datatype: 'FP32', shape: [...inputs[0].shape], data: x.map((v) => v * 2) }], timings: { inputNs: 1, inferNs: 2, outputNs: 3 } };
+  }
+  /** Lets every run started so far finish. */
+  async release(): Promise<void> {
+    for (const g of this.gates.splice(0)) g();
+    await new Promise((r) => setImmediate(r));
+  }
+  async dispose(): Promise<void> {}
+}
+
+const opts = (o: Partial<SchedulerOptions> = {}): SchedulerOptions => ({
+  enabled: true, maxBatchSize: 8, preferredBatchSizes: [], maxQueueDelayNs: 0, maxQueueSize: 4, retryAfterSeconds: 1,
+  defaultTimeoutUs: 0, allowTimeoutOverride: true, ...o,
+});
+const job = (v: number, extra: Partial<Job> = {}): Job => ({
+  inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 1], data: Float32Array.of(v) }], outputNames: ['y'], rows: 1, bytes: 4, ...extra,
+});
+const value = async (p: Promise<{ outputs: Tensor[] }>) => Array.from((await p).outputs[0].data as Float32Array);
+const setup = (o: Partial<SchedulerOptions> = {}, budget = new ByteBudget(1 << 20)) => {
+  const model = new FakeModel();
+  const stats = new VersionStats('m', '1');
+  return { model, stats, s: new Scheduler(model, opts(o), stats, budget) };
+};
+
+describe('scheduler: queue, batching, backpressure', () => {
+  test('requests that queue while the instance is busy run as one batch and are split back', async () => {
+    const { model, s, stats } = setup();
+    const first = s.submit(job(1));
+    const rest = [s.submit(job(2)), s.submit(job(3)), s.submit(job(4))];
+    await model.release();
+    assert.deepEqual(await value(first), [2]);
+    await model.release();
+    assert.deepEqual(await Promise.all(rest.map(value)), [[4], [6], [8]]);
+    assert.deepEqual(model.runs, [[1], [2, 3, 4]]);
+    assert.equal(stats.snapshot().execution_count, 2);
+  });
+
+  test('a full queue rejects at once with RESOURCE_EXHAUSTED and a retry hint', async () => {
+    const { model, s } = setup({ maxQueueSize: 2 });
+    const running = s.submit(job(1));
+    const queued = [s.submit(job(2)), s.submit(job(3))];
+    await assert.rejects(s.submit(job(4)), (e: ServerError) => e.code === 'RESOURCE_EXHAUSTED' && e.retryAfter === 1);
+    await model.release();
+    await model.release();
+    await running;
+    await Promise.all(queued);
+  });
+
+  test('the byte budget rejects when in-flight bytes would pass it', async () => {
+    const { model, s } = setup({}, new ByteBudget(6));
+    const a = s.submit(job(1));
+    await assert.rejects(s.submit(job(2, { bytes: 4 })), (e: ServerError) => e.code === 'RESOURCE_EXHAUSTED');
+    await model.release();
+    await a;
+    const b = s.submit(job(3, { bytes: 4 }));
+    await model.release();
+    assert.deepEqual(await value(b), [6]);
+  });
+
+  test('a request past its deadline in the queue fails with DEADLINE_EXCEEDED and never runs', async () => {
+    const { model, s } = setup();
+    const running = s.submit(job(1));
+    const late = s.submit(job(7, { deadline: Date.now() + 20 }));
+    await assert.rejects(late, (e: ServerError) => e.code === 'DEADLINE_EXCEEDED' && /timed out in queue/.test(e.message));
+    await model.release();
+    await running;
+    await model.release();
+    assert.deepEqual(model.runs, [[1]], 'the late request was never executed');
+  });
+
+  test('a cancelled request leaves the queue and never runs', async () => {
+    const { model, s } = setup();
+    const running = s.submit(job(1));
+    const ctl = new AbortController();
+    const cancelled = s.submit(job(9, { signal: ctl.signal }));
+    ctl.abort();
+    await assert.rejects(cancelled, (e: ServerError) => e.code === 'CANCELLED');
+    await model.release();
+    await running;
+    await model.release();
+    assert.deepEqual(model.runs, [[1]]);
+  });
+
+  test('when a batch fails, its members are retried alone so only the bad one fails', async () => {
+    const { model, s } = setup();
+    const first = s.submit(job(1));
+    const good = s.submit(job(2));
+    const bad = s.submit(job(-1));
+    bad.catch(() => undefined); // asserted below; keep the early rejection from counting as unhandled
+    const good2 = s.submit(job(3));
+    await model.release();
+    await first;
+    for (let i = 0; i < 5; i++) await model.release();
+    assert.deepEqual(await value(good), [4]);
+    await assert.rejects(bad, /bad value/);
+    assert.deepEqual(await value(good2), [6]);
+    assert.deepEqual(model.runs[1], [2, -1, 3], 'they were first tried as one batch');
+  });
+
+  test('without dynamic batching each request runs alone', async () => {
+    const { model, s } = setup({ enabled: false });
+    const all = [s.submit(job(1)), s.submit(job(2)), s.submit(job(3))];
+    for (let i = 0; i < 4; i++) await model.release();
+    await Promise.all(all);
+    assert.deepEqual(model.runs, [[1], [2], [3]]);
+  });
+
+  test('max_queue_delay holds a lone request until the delay passes', async () => {
+    const { model, s } = setup({ maxQueueDelayNs: 30_000_000 });
+    const t0 = performance.now();
+    const p = s.submit(job(5));
+    while (model.runs.length === 0) await new Promise((r) => setTimeout(r, 2));
+    const waited = performance.now() - t0;
+    await model.release();
+    assert.deepEqual(await value(p), [10]);
+    assert.ok(waited >= 25, `waited ${waited.toFixed(1)} ms for companions`);
+  });
+});
