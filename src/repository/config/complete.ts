@@ -49,7 +49,10 @@ export function completeConfig(name: string, partial: ModelConfig | undefined, m
     output,
     instance_group: completeInstanceGroups(name, given.instance_group),
   };
-  const batching = completeDynamicBatching(given.dynamic_batching, maxBatchSize, autoComplete && batchable, warnings);
+  // Triton enables the dynamic batcher only when auto-complete chose max_batch_size; a config that sets it and
+  // leaves out dynamic_batching asked for requests to run one by one.
+  const autoBatch = autoComplete && batchable && !(partial && maxBatchSizeGiven(partial));
+  const batching = completeDynamicBatching(given.dynamic_batching, maxBatchSize, autoBatch, warnings);
   return { config: deepFreeze(batching ? { ...config, dynamic_batching: batching } : config), warnings };
 }
 

@@ -1,0 +1,138 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config/index.js';
+import { startServer, type RunningServer } from '../../src/server/server.js';
+import { get, post, request, startTestServer, type TestServer } from '../helpers/server.js';
+import { sampleInput } from '../../scripts/fixtures.js';
+
+const row = (seed: number) => Array.from(sampleInput(30, seed, 2));
+const v2 = (rows: number[][]) => ({ inputs: [{ name: 'input', shape: [rows.length, 30], datatype: 'FP32', data: rows.flat() }] });
+const slowBody = (params: Record<string, unknown> = {}) => ({ parameters: params, inputs: [{ name: 'x', shape: [1, 1], datatype: 'FP32', data: [0.5] }] });
+
+describe('dynamic batching on the Triton-style example repository, served unchanged', () => {
+  let server: RunningServer;
+  let url: string;
+  before(async () => {
+    const config = loadConfig({ modelRepository: 'examples/triton-repository', httpPort: 0, grpc: false }, {});
+    server = await startServer(config, { logger: pino({ level: 'silent' }) });
+    url = `http://127.0.0.1:${server.httpPort}`;
+  });
+  after(() => server.close());
+
+  test('both versions are served and the effective config is Triton\'s', async () => {
+    const index = await post(`${url}/v2/repository/index`, {});
+    const names = index.body.map((e: { name: string; version: string }) => `${e.name}/${e.version}`).sort();
+    assert.deepEqual(names, ['fraud_detector/1', 'fraud_detector/2', 'fraud_single/1']);
+    const cfg = await get(`${url}/v2/models/fraud_detector/config`);
+    assert.equal(cfg.body.max_batch_size, 64);
+    assert.deepEqual(cfg.body.dynamic_batching.preferred_batch_size, [16, 64]);
+    assert.equal(cfg.body.dynamic_batching.max_queue_delay_microseconds, 100);
+  });
+
+  test('under 64 concurrent clients batches form, and answers equal unbatched answers', async () => {
+    const rows = Array.from({ length: 64 }, (_, i) => row(i + 1));
+    // Unbatched reference: the model without dynamic batching, one request at a time.
+    const reference: number[][] = [];
+    for (const r of rows) reference.push((await post(`${url}/v2/models/fraud_single/infer`, v2([r]))).body.outputs[1].data);
+    const before = (await get(`${url}/v2/models/fraud_detector/versions/2/stats`)).body.model_stats[0];
+    const rounds = 5;
+    for (let k = 0; k < rounds; k++) {
+      const answers = await Promise.all(rows.map((r) => post(`${url}/v2/models/fraud_detector/infer`, v2([r]))));
+      answers.forEach((a, i) => {
+        assert.equal(a.status, 200, a.text);
+        assert.deepEqual(a.body.outputs.find((o: { name: string }) => o.name === 'probabilities').data, reference[i]);
+      });
+    }
+    const stats = (await get(`${url}/v2/models/fraud_detector/versions/2/stats`)).body.model_stats[0];
+    const inferences = stats.inference_count - before.inference_count;
+    const executions = stats.execution_count - before.execution_count;
+    assert.equal(inferences, 64 * rounds);
+    assert.ok(executions < inferences, `executions ${executions} < inferences ${inferences}`);
+    assert.ok(stats.batch_stats.some((b: { batch_size: number }) => b.batch_size > 1));
+  });
+
+  test('without dynamic_batching every request is one execution', async () => {
+    const before = (await get(`${url}/v2/models/fraud_single/stats`)).body.model_stats[0];
+    await Promise.all(Array.from({ length: 20 }, (_, i) => post(`${url}/v2/models/fraud_single/infer`, v2([row(i)]))));
+    const after = (await get(`${url}/v2/models/fraud_single/stats`)).body.model_stats[0];
+    assert.equal(after.execution_count - before.execution_count, 20);
+  });
+});
+
+describe('backpressure, timeouts and cancellation', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer(['slow'], { intraOpThreads: 1 }, (dir) => {
+      writeFileSync(path.join(dir, 'slow', 'config.pbtxt'),
+        'max_batch_size: 0\ndynamic_batching { default_queue_policy { max_queue_size: 2 } }\n');
+    });
+  });
+  after(() => s.stop());
+
+  const stats = async () => (await get(`${s.url}/v2/models/slow/stats`)).body.model_stats[0];
+
+  test('a full queue answers 503 with Retry-After at once', async () => {
+    const running = post(`${s.url}/v2/models/slow/infer`, slowBody());
+    await new Promise((r) => setTimeout(r, 30));
+    const queued = [post(`${s.url}/v2/models/slow/infer`, slowBody()), post(`${s.url}/v2/models/slow/infer`, slowBody())];
+    await new Promise((r) => setTimeout(r, 30));
+    const t0 = performance.now();
+    const rejected = await post(`${s.url}/v2/models/slow/infer`, slowBody());
+    const ms = performance.now() - t0;
+    assert.equal(rejected.status, 503, rejected.text);
+    assert.match(rejected.body.error, /queue is full/);
+    assert.equal(rejected.headers.get('retry-after'), '1');
+    assert.ok(ms < 100, `rejected in ${ms.toFixed(1)} ms`);
+    for (const r of await Promise.all([running, ...queued])) assert.equal(r.status, 200);
+  });
+
+  test('a request whose timeout passes in the queue gets 503 and never runs', async () => {
+    const before = await stats();
+    const running = post(`${s.url}/v2/models/slow/infer`, slowBody());
+    await new Promise((r) => setTimeout(r, 30));
+    const late = await post(`${s.url}/v2/models/slow/infer`, slowBody({ timeout: 50_000 }));
+    assert.equal(late.status, 503);
+    assert.match(late.body.error, /timed out in queue/);
+    assert.equal((await running).status, 200);
+    const after = await stats();
+    assert.equal(after.execution_count - before.execution_count, 1, 'only the first request executed');
+  });
+
+  test('a client that disconnects leaves the queue and its request never runs', async () => {
+    const before = await stats();
+    const running = post(`${s.url}/v2/models/slow/infer`, slowBody());
+    await new Promise((r) => setTimeout(r, 30));
+    const ctl = new AbortController();
+    const gone = request(`${s.url}/v2/models/slow/infer`, { method: 'POST', json: slowBody(), signal: ctl.signal }).catch((e: Error) => e);
+    await new Promise((r) => setTimeout(r, 30));
+    ctl.abort();
+    assert.ok((await gone) instanceof Error);
+    assert.equal((await running).status, 200);
+    await new Promise((r) => setTimeout(r, 50));
+    const after = await stats();
+    assert.equal(after.execution_count - before.execution_count, 1, 'the abandoned request was never executed');
+    assert.equal(after.inference_stats.fail.count - before.inference_stats.fail.count, 1);
+  });
+
+  test('a batch larger than max_batch_size is refused', async () => {
+    const r = await post(`${s.url}/v2/models/slow/infer`, { inputs: [{ name: 'x', shape: [2, 1], datatype: 'FP32', data: [1, 2] }] });
+    assert.equal(r.status, 400);
+  });
+});
+
+describe('execution providers', () => {
+  test('--execution-provider cuda without CUDA loads on CPU with an install hint', async () => {
+    const s = await startTestServer(['mlp'], { executionProvider: 'cuda' });
+    try {
+      const v = s.registry.resolve('mlp');
+      assert.deepEqual(v.model!.executionProviders, ['cpu']);
+      assert.ok(v.model!.warnings.some((w) => w.includes('--onnxruntime-node-install=cuda12')), v.model!.warnings.join('; '));
+      assert.equal((await post(`${s.url}/v1/models/mlp/infer`, { inputs: [[1, 2, 3, 4]] })).status, 200);
+    } finally {
+      await s.stop();
+    }
+  });
+});
