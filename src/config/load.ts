@@ -19,7 +19,7 @@ export function loadConfig(cli: Record<string, unknown>, env: NodeJS.ProcessEnv,
         : fromEnv !== undefined && fromEnv !== '' ? [fromEnv, envName(spec)]
           : fromFile !== undefined ? [fromFile, `${spec.flag} in ${configFile}`]
             : [spec.default, 'default'];
-    out[spec.key] = coerce(spec, raw, source);
+    out[spec.key] = raw === undefined ? undefined : coerce(spec, raw, source);
   }
   return Object.freeze(out) as ServerConfig;
 }

@@ -34,13 +34,21 @@ export const SETTINGS = [
   { key: 'maxQueueSize', flag: 'max-queue-size', type: 'int', default: 1024, min: 1, help: 'requests waiting per model version before 503 (config.pbtxt default_queue_policy overrides)' },
   { key: 'maxInflightBytes', flag: 'max-inflight-bytes', type: 'int', default: 512 * 1024 * 1024, min: 1024, help: 'total input bytes held by queued and running requests before 503' },
   { key: 'requestTimeoutMs', flag: 'request-timeout-ms', type: 'int', default: 60_000, min: 0, help: 'default per-request timeout (0 = none); V2 "timeout" parameter overrides' },
+  { key: 'modelControlMode', flag: 'model-control-mode', type: 'enum', default: 'explicit', choices: ['none', 'explicit', 'poll'], help: "Triton's model control: none = repository fixed at start, explicit = load/unload APIs allowed, poll = repository rescanned every --poll-interval-ms (APIs refused)" },
+  { key: 'loadModel', flag: 'load-model', type: 'string', default: '*', help: 'models to load at start, comma-separated ("*" = every model in the repository)' },
+  { key: 'pollIntervalMs', flag: 'poll-interval-ms', type: 'int', default: 5000, min: 100, help: 'repository rescan period with --model-control-mode poll' },
+  { key: 'adminToken', flag: 'admin-token', type: 'string', default: undefined, help: 'when set, every management route (load, unload, repository index; HTTP and gRPC) needs "Authorization: Bearer <token>"' },
+  { key: 'safeLoad', flag: 'safe-load', type: 'bool', default: true, help: 'check each new or changed model file in a short-lived child process first, so a model that crashes the runtime cannot take the server down (--no-safe-load to skip)' },
+  { key: 'drainDelayMs', flag: 'drain-delay-ms', type: 'int', default: 5000, min: 0, help: 'on SIGTERM, how long readiness reports 503 before the listeners close (lets load balancers stop sending)' },
+  { key: 'exitTimeoutMs', flag: 'exit-timeout-ms', type: 'int', default: 30_000, min: 0, help: 'on SIGTERM, longest wait for in-flight and queued requests before exiting anyway' },
+  { key: 'maxJsonBodyBytes', flag: 'max-json-body-bytes', type: 'int', default: 32 * 1024 * 1024, min: 1024, help: 'largest JSON inference body (binary bodies: --max-body-bytes)' },
   { key: 'grpcMaxMessageBytes', flag: 'grpc-max-message-bytes', type: 'int', default: 64 * 1024 * 1024, min: 1024, help: 'largest gRPC message, both directions' },
 ] as const satisfies readonly SettingSpec[];
 
 type Spec = (typeof SETTINGS)[number];
 type ValueOf<S extends SettingSpec> = S['type'] extends 'int' ? number : S['type'] extends 'bool' ? boolean : string;
 
-export type ServerConfig = { readonly [S in Spec as S['key']]: ValueOf<S> };
+export type ServerConfig = { readonly [S in Spec as S['key']]: S['default'] extends undefined ? ValueOf<S> | undefined : ValueOf<S> };
 
 export function envName(spec: SettingSpec): string {
   return `ONNXSERVE_${spec.flag.replace(/-/g, '_').toUpperCase()}`;

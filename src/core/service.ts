@@ -14,6 +14,8 @@ export interface ServiceOptions {
   readonly version: string;
   readonly extensions: readonly string[];
   readonly limits: ValidationLimits;
+  /** Whether the API may load and unload models (Triton's model control mode). */
+  readonly policy: { allowChange(action: 'load' | 'unload'): void };
 }
 
 const PLATFORM = 'onnxruntime_onnx';
@@ -120,14 +122,17 @@ export class InferenceService implements V1Api {
   }
 
   async loadModel(name: string): Promise<void> {
+    this.opts.policy.allowChange('load');
     await this.registry.load(name);
   }
 
   async unloadModel(name: string): Promise<void> {
+    this.opts.policy.allowChange('unload');
     await this.registry.unload(name);
   }
 
   async loadModelFile(name: unknown, path: unknown): Promise<void> {
+    this.opts.policy.allowChange('load');
     await this.registry.loadFile(name, path);
   }
 

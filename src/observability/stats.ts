@@ -45,6 +45,8 @@ export class VersionStats {
   private readonly computeInfer = new Duration();
   private readonly computeOutput = new Duration();
   private readonly batches = new Map<number, BatchBucket>();
+  /** Failed requests by Triton's reason (nv_inference_request_failure{reason}). */
+  private readonly failReasons = new Map<string, number>();
   private inferenceCount = 0;
   private executionCount = 0;
   private lastInference = 0;
@@ -63,6 +65,8 @@ export class VersionStats {
       this.inferenceCount += rows;
     } else {
       this.fail.add(r.totalNs);
+      const reason = failureReason ?? 'OTHER';
+      this.failReasons.set(reason, (this.failReasons.get(reason) ?? 0) + 1);
     }
     this.listener?.onRequest(this.model, this.version, r, failureReason);
   }
@@ -79,6 +83,11 @@ export class VersionStats {
     b.infer.add(inferNs);
     b.output.add(outputNs);
     this.listener?.onExecution(this.model, this.version, batchSize);
+  }
+
+  /** Failed requests by reason (REJECTED, TIMEOUT, CANCELED, INVALID, BACKEND, OTHER); they sum to fail.count. */
+  failures(): ReadonlyMap<string, number> {
+    return this.failReasons;
   }
 
   snapshot(): ModelStatistics {

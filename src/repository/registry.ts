@@ -1,4 +1,4 @@
-import { realpath } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import type { Backend, ExecutionProvider } from '../backend/index.js';
 import { ServerError, notFound } from '../errors/index.js';
 import { ByteBudget, Scheduler } from '../scheduler/index.js';
@@ -7,6 +7,7 @@ import type { RepositoryIndexEntry } from '../core/index.js';
 import { ModelVersion } from './model-version.js';
 import { scanModel, scanRepository, type ModelSource } from './scan.js';
 import { checkModelName, confineModelFile } from './paths.js';
+import { SafeLoader } from './safe-load.js';
 import { readConfig, effectiveConfig, selectVersions, sessionOptions, schedulerOptions, type ServingDefaults } from './serving-config.js';
 
 export interface RegistryLogger {
@@ -25,6 +26,8 @@ export interface RegistryOptions {
   readonly budget: ByteBudget;
   readonly logger: RegistryLogger;
   readonly statsListener?: StatsListener;
+  /** Check new or changed model files in a child process before loading them (see SafeLoader). */
+  readonly safeLoad: boolean;
   /** Called after each version load attempt (metrics). */
   readonly onLoad?: (e: { name: string; version: string; ok: boolean; ms: number }) => void;
 }
@@ -45,8 +48,14 @@ interface ModelRecord {
 export class ModelRegistry {
   private readonly models = new Map<string, ModelRecord>();
   private rootReal = '';
+  private readonly safe: SafeLoader;
+  private pollTimer: NodeJS.Timeout | undefined;
+  /** Poll mode: what each model looked like on disk when last loaded. */
+  private readonly signatures = new Map<string, string>();
 
-  constructor(private readonly opts: RegistryOptions) {}
+  constructor(private readonly opts: RegistryOptions) {
+    this.safe = new SafeLoader(opts.safeLoad);
+  }
 
   get root(): string {
     return this.rootReal;
@@ -58,10 +67,50 @@ export class ModelRegistry {
     });
   }
 
-  /** Loads every model in the repository; one model failing leaves the others loading. */
-  async loadAll(): Promise<void> {
+  /** Loads the models in the repository (all, or those named); one model failing leaves the others loading. */
+  async loadAll(only?: ReadonlySet<string>): Promise<void> {
+    const sources = [...(await scanRepository(this.rootReal)).values()].filter((src) => !only || only.has(src.name));
+    // One child process checks every startup file, rather than one per model.
+    await this.safe.check(sources.flatMap((src) => [...src.versions.values()]));
+    await Promise.all(sources.map(async (src) => {
+      this.signatures.set(src.name, await signature(src));
+      await this.withLock(src.name, () => this.loadSource(src)).catch(() => undefined);
+    }));
+  }
+
+  /**
+   * Triton's poll mode: rescan the repository periodically; load new models, reload changed ones (atomically,
+   * as any reload), unload removed ones.
+   */
+  startPolling(intervalMs: number): void {
+    const tick = async () => {
+      try {
+        await this.pollOnce();
+      } catch (e) {
+        this.opts.logger.error({ err: e }, 'repository poll failed');
+      }
+      this.pollTimer = setTimeout(() => void tick(), intervalMs);
+      this.pollTimer.unref();
+    };
+    this.pollTimer = setTimeout(() => void tick(), intervalMs);
+    this.pollTimer.unref();
+  }
+
+  async pollOnce(): Promise<void> {
     const sources = await scanRepository(this.rootReal);
-    await Promise.all([...sources.values()].map((src) => this.withLock(src.name, () => this.loadSource(src))));
+    for (const src of sources.values()) {
+      const sig = await signature(src);
+      if (this.signatures.get(src.name) === sig) continue;
+      this.signatures.set(src.name, sig);
+      this.opts.logger.info({ model: src.name }, 'repository change: loading');
+      await this.withLock(src.name, () => this.loadSource(src)).catch(() => undefined);
+    }
+    for (const name of [...this.signatures.keys()]) {
+      if (sources.has(name) || this.models.get(name)?.file) continue;
+      this.signatures.delete(name);
+      this.opts.logger.info({ model: name }, 'repository change: model removed, unloading');
+      await this.unload(name).catch(() => undefined);
+    }
   }
 
   /** Loads or reloads a model from the repository (V2 repository load). */
@@ -137,6 +186,7 @@ export class ModelRegistry {
   }
 
   async close(): Promise<void> {
+    if (this.pollTimer) clearTimeout(this.pollTimer);
     await Promise.all([...this.models.values()].flatMap((r) => [...r.versions.values()].map((v) => v.retire('server stopped'))));
   }
 
@@ -167,7 +217,11 @@ export class ModelRegistry {
       this.markFailed(record, [], 'no version found');
       throw new ServerError('UNAVAILABLE', `model '${src.name}' has no loadable version`);
     }
-    const fresh = await Promise.all(chosen.map((v) => this.loadVersion(src, v, parsed.config)));
+    const checks = await this.safe.check(chosen.map((v) => src.versions.get(v)!));
+    const fresh = await Promise.all(chosen.map((v) => {
+      const probe = checks.get(src.versions.get(v)!);
+      return probe && !probe.ok ? this.failedVersion(src, v, probe.error ?? 'model check failed') : this.loadVersion(src, v, parsed.config);
+    }));
     const ready = fresh.filter((v) => v.state === 'READY');
     const old = record.versions;
     const next = new Map<number, ModelVersion>();
@@ -212,6 +266,15 @@ export class ModelRegistry {
     return v;
   }
 
+  private failedVersion(src: ModelSource, version: number, reason: string): ModelVersion {
+    const v = new ModelVersion(src.name, version, src.versions.get(version)!, new VersionStats(src.name, String(version)));
+    v.state = 'UNAVAILABLE';
+    v.reason = errorText(reason);
+    this.opts.logger.error({ model: src.name, version, reason: v.reason }, 'model refused by the safe-load check');
+    this.opts.onLoad?.({ name: src.name, version: String(version), ok: false, ms: 0 });
+    return v;
+  }
+
   private markFailed(record: ModelRecord, versions: number[], reason: string): void {
     for (const n of versions.length > 0 ? versions : [1]) {
       if (record.versions.get(n)?.state === 'READY') continue;
@@ -221,6 +284,16 @@ export class ModelRegistry {
       record.versions.set(n, v);
     }
   }
+}
+
+/** What a model looks like on disk: its versions' files (size, mtime) and its config text. */
+async function signature(src: ModelSource): Promise<string> {
+  const parts: string[] = [src.configText ?? ''];
+  for (const [v, file] of [...src.versions.entries()].sort((a, b) => a[0] - b[0])) {
+    const st = await stat(file).catch(() => undefined);
+    parts.push(`${v}:${file}:${st?.size}:${st?.mtimeMs}`);
+  }
+  return parts.join('|');
 }
 
 function fileSource(name: string, file: string, root: string): ModelSource {

@@ -6,12 +6,15 @@ import { httpStatus } from '../protocol/status-map.js';
 import { v1RestRoutes } from '../protocol/v1-rest/routes.js';
 import { v2RestRoutes } from '../protocol/v2-rest/routes.js';
 import { limitChunks } from './chunk-limit.js';
+import { HTTP_MANAGEMENT_ROUTES, type ManagementPolicy } from './management-policy.js';
 
 export interface HttpAppOptions {
   readonly api: V1Api;
   readonly logger: Logger;
   readonly maxBodyBytes: number;
   readonly maxElements: number;
+  readonly maxJsonBodyBytes: number;
+  readonly policy: ManagementPolicy;
 }
 
 /** Management and other small JSON bodies; inference routes set their own, larger limit. */
@@ -33,6 +36,10 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     genReqId: () => crypto.randomUUID(),
   });
   app.addHook('preParsing', limitChunks);
+  // Before the body is read: an unauthorized management call costs no parsing.
+  app.addHook('onRequest', async (request) => {
+    if (HTTP_MANAGEMENT_ROUTES.has(`${request.method} ${request.routeOptions.url}`)) opts.policy.authorize(request.headers.authorization);
+  });
   app.setErrorHandler((error: FastifyError | ServerError, request, reply) => {
     const { status, message } = describeError(error);
     if (status >= 500 && !isServerError(error)) request.log.error({ err: error }, 'request failed');
@@ -42,8 +49,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0].slice(0, 200)}` });
   });
-  await app.register(v1RestRoutes, { api: opts.api, maxBodyBytes: opts.maxBodyBytes, maxElements: opts.maxElements });
-  await app.register(v2RestRoutes, { api: opts.api, maxBodyBytes: opts.maxBodyBytes, maxElements: opts.maxElements });
+  await app.register(v1RestRoutes, { api: opts.api, maxBodyBytes: opts.maxJsonBodyBytes, maxElements: opts.maxElements });
+  await app.register(v2RestRoutes, { api: opts.api, maxBodyBytes: opts.maxBodyBytes, maxJsonBodyBytes: opts.maxJsonBodyBytes, maxElements: opts.maxElements });
   return app;
 }
 

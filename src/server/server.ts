@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { ModelRegistry } from '../repository/index.js';
 import { ByteBudget } from '../scheduler/index.js';
 import { createHttpApp } from './http-app.js';
+import { ManagementPolicy, type ModelControlMode } from './management-policy.js';
 
 export interface RunningServer {
   readonly httpPort: number;
@@ -16,7 +17,7 @@ export interface RunningServer {
   readonly registry: ModelRegistry;
   readonly logger: Logger;
   /** Stops accepting, finishes what was accepted, releases the models. */
-  close(): Promise<void>;
+  close(opts?: ShutdownOptions): Promise<void>;
 }
 
 /** The V2 extensions this server really implements (GET /v2, ServerMetadata). */
@@ -39,6 +40,7 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
     backend,
     budget: new ByteBudget(config.maxInflightBytes),
     logger,
+    safeLoad: config.safeLoad,
     defaults: {
       instances: config.instances,
       intraOpThreads: config.intraOpThreads,
@@ -50,11 +52,15 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
     },
   });
   await registry.init();
+  const policy = new ManagementPolicy(config.adminToken, config.modelControlMode as ModelControlMode);
   const service = new InferenceService(registry, {
-    name: 'onnxserve', version: packageVersion(), extensions: EXTENSIONS, limits: { maxElements: config.maxElements },
+    name: 'onnxserve', version: packageVersion(), extensions: EXTENSIONS, limits: { maxElements: config.maxElements }, policy,
   });
 
-  const app = await createHttpApp({ api: service, logger, maxBodyBytes: config.maxBodyBytes, maxElements: config.maxElements });
+  const app = await createHttpApp({
+    api: service, logger, policy,
+    maxBodyBytes: config.maxBodyBytes, maxJsonBodyBytes: config.maxJsonBodyBytes, maxElements: config.maxElements,
+  });
   // Listen first so liveness answers while models load; readiness waits for them.
   await app.listen({ host: config.host, port: config.httpPort });
   const httpPort = (app.server.address() as AddressInfo).port;
@@ -63,25 +69,61 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
   let grpc: { port: number; close(graceMs?: number): Promise<void> } | undefined;
   if (config.grpc) {
     const { startGrpcServer } = await import('../protocol/v2-grpc/index.js');
-    grpc = await startGrpcServer(service, { host: config.host, port: config.grpcPort, maxMessageBytes: config.grpcMaxMessageBytes, logger });
+    grpc = await startGrpcServer(service, {
+      host: config.host, port: config.grpcPort, maxMessageBytes: config.grpcMaxMessageBytes, maxElements: config.maxElements, logger,
+      authorizeManagement: (authorization) => policy.authorize(authorization),
+    });
     logger.info({ address: `${config.host}:${grpc.port}` }, 'gRPC listening');
   }
 
-  await registry.loadAll().catch((e: unknown) => logger.error({ err: e }, 'model repository scan failed'));
+  const only = config.loadModel.trim() === '*' ? undefined : new Set(config.loadModel.split(',').map((n) => n.trim()).filter(Boolean));
+  await registry.loadAll(only).catch((e: unknown) => logger.error({ err: e }, 'model repository scan failed'));
+  if (config.modelControlMode === 'poll') registry.startPolling(config.pollIntervalMs);
   service.markStarted();
   logger.info({ ms: Math.round(performance.now() - started), models: registry.index(true).length }, 'server ready');
 
   let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= shutdown(app, grpc, registry, service);
+  const close = (opts: ShutdownOptions = { drainDelayMs: 0, exitTimeoutMs: config.exitTimeoutMs }): Promise<void> => {
+    closing ??= shutdown({ app, grpc, registry, service, logger }, opts);
     return closing;
   };
   return { httpPort, grpcPort: grpc?.port, service, registry, logger, close };
 }
 
-async function shutdown(app: FastifyInstance, grpc: { close(graceMs?: number): Promise<void> } | undefined,
-  registry: ModelRegistry, service: InferenceService): Promise<void> {
-  service.beginDrain();
-  await Promise.all([app.close(), grpc?.close(30_000)]);
-  await registry.close();
+export interface ShutdownOptions {
+  /** How long readiness reports 503 before the listeners close. */
+  readonly drainDelayMs: number;
+  /** Longest wait for accepted work; past it the listeners are torn down regardless. */
+  readonly exitTimeoutMs: number;
+}
+
+interface Parts {
+  readonly app: FastifyInstance;
+  readonly grpc: { close(graceMs?: number): Promise<void> } | undefined;
+  readonly registry: ModelRegistry;
+  readonly service: InferenceService;
+  readonly logger: Logger;
+}
+
+/**
+ * Graceful shutdown (Kubernetes' order): readiness 503 at once, a drain delay while load balancers notice,
+ * then stop accepting and finish every accepted request (queued ones included), then free the sessions.
+ * Rejects if accepted work did not finish within exitTimeoutMs.
+ */
+async function shutdown(p: Parts, opts: ShutdownOptions): Promise<void> {
+  p.service.beginDrain();
+  if (opts.drainDelayMs > 0) await new Promise((r) => setTimeout(r, opts.drainDelayMs));
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), opts.exitTimeoutMs);
+  });
+  // app.close() stops listening, closes idle keep-alive sockets and resolves once in-flight requests answered.
+  const finished = Promise.all([p.app.close(), p.grpc?.close(opts.exitTimeoutMs)]).then(() => 'done' as const);
+  const outcome = await Promise.race([finished, timedOut]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    p.logger.error({ exitTimeoutMs: opts.exitTimeoutMs }, 'in-flight requests did not finish before the exit timeout');
+    throw new Error('exit timeout');
+  }
+  await p.registry.close();
 }

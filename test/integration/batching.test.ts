@@ -67,7 +67,7 @@ describe('backpressure, timeouts and cancellation', () => {
   before(async () => {
     s = await startTestServer(['slow'], { intraOpThreads: 1 }, (dir) => {
       writeFileSync(path.join(dir, 'slow', 'config.pbtxt'),
-        'max_batch_size: 0\ndynamic_batching { default_queue_policy { max_queue_size: 2 } }\n');
+        'max_batch_size: 0\ndynamic_batching { default_queue_policy { max_queue_size: 2 allow_timeout_override: true } }\n');
     });
   });
   after(() => s.stop());

@@ -74,6 +74,8 @@ export class OrtInstance {
   async dispose(): Promise<void> {
     if (this.exited) return;
     this.disposing = true;
+    // The thread is unref'd so an idle server can exit; while we wait for it to finish, it must keep us alive.
+    this.worker.ref();
     const done = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     // No terminate() fallback: terminating a thread inside a native ORT run aborts the whole process
     // (onnxruntime-node throws a Napi::Error that nothing can catch). Callers drain before disposing.

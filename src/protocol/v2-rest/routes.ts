@@ -18,6 +18,8 @@ export interface V2RestOptions {
   readonly api: InferenceApi;
   /** Body limit of the infer routes (JSON header + binary tensors). */
   readonly maxBodyBytes: number;
+  /** Limit for a body that is all JSON (no binary tensors); defaults to maxBodyBytes. */
+  readonly maxJsonBodyBytes?: number;
   /** Most elements one input tensor may have. */
   readonly maxElements: number;
 }
@@ -109,11 +111,14 @@ async function infer(request: FastifyRequest, reply: FastifyReply, opts: V2RestO
   const split = splitBody(body, Array.isArray(lengthHeader) ? lengthHeader.join(',') : lengthHeader);
   let { header, binary } = split;
   if (split.raw) ({ header, binary } = rawRequest(body, api.modelMetadata(model, version), maxBatchSize(api, model, version)));
+  if (binary === undefined && body.length > (opts.maxJsonBodyBytes ?? opts.maxBodyBytes)) {
+    throw new ServerError('PAYLOAD_TOO_LARGE', `JSON inference body of ${body.length} bytes exceeds the limit of ${opts.maxJsonBodyBytes} bytes; send large tensors as binary data`);
+  }
   const req = decodeInferRequest(header, binary, model, version, { maxElements: opts.maxElements });
-  // Triton's schedule_policy extension: `timeout` is in microseconds; the core wants an absolute deadline in ms.
-  const micros = timeoutMicros(req.parameters);
-  const deadline = micros === undefined ? undefined : Date.now() + Math.ceil(micros / 1000);
-  const res = await api.infer(req, requestContext(request, reply, deadline));
+  // Triton's schedule_policy `timeout` (microseconds) is checked here and applied by the core, which also knows
+  // whether the model's queue policy allows a request to override its default.
+  timeoutMicros(req.parameters);
+  const res = await api.infer(req, requestContext(request, reply));
   const { body: out, headerLength } = encodeInferResponse(res, req);
   if (headerLength !== undefined) {
     reply.header('Inference-Header-Content-Length', headerLength).type('application/octet-stream');
