@@ -52,20 +52,24 @@ export class InferenceService implements V1Api {
 
   private async run(v: ModelVersion, request: InferRequest, ctx: InferContext, started: bigint): Promise<InferResponse> {
     const scheduler = v.scheduler!;
+    ctx.trace?.admitted(v.name, v.versionText);
     let rows = 1;
     try {
       validateInputs(request, v.metadata, this.opts.limits);
       const outputNames = resolveOutputs(request.outputs, v.metadata);
       rows = requestRows(request.inputs, v.config!.max_batch_size);
       const deadline = this.deadline(request, ctx, scheduler.opts);
+      ctx.trace?.queued();
       const result = await scheduler.submit({
         inputs: request.inputs, outputNames, rows, bytes: requestBytes(request.inputs), deadline, signal: ctx.signal,
       });
+      ctx.trace?.executed(result.queueNs, result.batchSize);
       const totalNs = Number(process.hrtime.bigint() - started);
       v.stats.recordRequest({ ok: true, totalNs, queueNs: result.queueNs, inputNs: result.run.inputNs, inferNs: result.run.inferNs, outputNs: result.run.outputNs }, rows);
       return { modelName: v.name, modelVersion: v.versionText, id: request.id, outputs: ordered(result.outputs, outputNames) };
     } catch (e) {
       const err = toServerError(e);
+      ctx.trace?.failed(err.code, err.message);
       const totalNs = Number(process.hrtime.bigint() - started);
       v.stats.recordRequest({ ok: false, totalNs, queueNs: 0, inputNs: 0, inferNs: 0, outputNs: 0 }, rows, failureReason(err));
       throw err;

@@ -1,3 +1,4 @@
+import type { InferTraceHooks } from '../observability/tracing.js';
 import type { Datatype, Tensor } from '../tensor/index.js';
 
 /** A dim is a non-negative integer, or -1 where the model leaves it free (a symbolic ONNX dim). */
@@ -49,4 +50,6 @@ export interface InferContext {
   /** Aborted when the client goes away; a queued request then leaves the queue unexecuted. */
   readonly signal?: AbortSignal;
   readonly requestId?: string;
+  /** The request's span tree while tracing is on (observability/tracing.ts); the core reports its stages. */
+  readonly trace?: InferTraceHooks;
 }

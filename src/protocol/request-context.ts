@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { InferContext } from '../core/index.js';
+import { httpTrace } from '../observability/index.js';
 
 /**
  * The transport's part of a request: an AbortSignal that fires when the client goes away before its answer
@@ -12,5 +13,5 @@ export function requestContext(request: FastifyRequest, reply: FastifyReply, dea
   res.once('close', () => {
     if (!res.writableFinished) controller.abort();
   });
-  return { signal: controller.signal, requestId: request.id, deadline };
+  return { signal: controller.signal, requestId: request.id, deadline, trace: httpTrace(request) };
 }

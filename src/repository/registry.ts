@@ -220,7 +220,7 @@ export class ModelRegistry {
     const checks = await this.safe.check(chosen.map((v) => src.versions.get(v)!));
     const fresh = await Promise.all(chosen.map((v) => {
       const probe = checks.get(src.versions.get(v)!);
-      return probe && !probe.ok ? this.failedVersion(src, v, probe.error ?? 'model check failed') : this.loadVersion(src, v, parsed.config);
+      return probe && !probe.ok ? Promise.resolve(this.failedVersion(src, v, probe.error ?? 'model check failed')) : this.loadVersion(src, v, parsed.config);
     }));
     const ready = fresh.filter((v) => v.state === 'READY');
     const old = record.versions;

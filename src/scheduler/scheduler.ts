@@ -30,6 +30,8 @@ export interface JobResult {
   readonly outputs: Tensor[];
   readonly queueNs: number;
   readonly run: RunResult['timings'];
+  /** Rows in the execution this request was part of (its batch size, for tracing). */
+  readonly batchSize: number;
 }
 
 interface Entry {
@@ -194,7 +196,7 @@ export class Scheduler {
     this.stats.recordExecution(total, result.timings.inputNs, result.timings.inferNs, result.timings.outputNs);
     batch.forEach((e, i) => {
       this.finish(e);
-      e.resolve({ outputs: parts[i], queueNs: queueNs[i], run: result.timings });
+      e.resolve({ outputs: parts[i], queueNs: queueNs[i], run: result.timings, batchSize: total });
     });
   }
 
@@ -203,7 +205,7 @@ export class Scheduler {
       const r = await this.model.run(e.job.inputs, e.job.outputNames);
       this.stats.recordExecution(e.job.rows, r.timings.inputNs, r.timings.inferNs, r.timings.outputNs);
       this.finish(e);
-      e.resolve({ outputs: r.outputs, queueNs, run: r.timings });
+      e.resolve({ outputs: r.outputs, queueNs, run: r.timings, batchSize: e.job.rows });
     } catch (err) {
       this.finish(e);
       e.reject(err instanceof Error ? err : new Error(String(err)));

@@ -43,7 +43,7 @@ export function toBytes(datatype: Datatype, values: TensorValues): Buffer {
   if (datatype === 'BOOL') return Buffer.from(list.map((b) => (b === true || b === 1 ? 1 : 0)));
   if (datatype === 'INT64') return view(BigInt64Array.from(list, (v) => BigInt(v as number | bigint)));
   if (datatype === 'UINT64') return view(BigUint64Array.from(list, (v) => BigInt(v as number | bigint)));
-  return view(NUMERIC[datatype]!.from(list, (v) => Number(v)));
+  return view(new (NUMERIC[datatype]!)(list.map((v) => Number(v))));
 }
 
 function u32le(n: number): Buffer {
@@ -182,7 +182,7 @@ export function fromJsonData(datatype: Datatype, data: unknown): OutputValues {
       return datatype === 'INT64' ? BigInt64Array.from(ints) : BigUint64Array.from(ints);
     }
     case 'FP16': return Uint16Array.from(list, (v, i) => numberToHalf(jsonNumber(v, datatype, i)));
-    default: return NUMERIC[datatype]!.from(list, (v, i) => jsonNumber(v, datatype, i));
+    default: return new (NUMERIC[datatype]!)(list.map((v, i) => jsonNumber(v, datatype, i)));
   }
 }
 
