@@ -33,7 +33,13 @@ const BYTE_SIZE: Readonly<Record<string, number>> = {
 /** GET {url}/v2/models/{model}[/versions/{v}]; throws with the server's error text. */
 export async function fetchModelMeta(url: string, model: string, version?: string): Promise<ModelMeta> {
   const path = `/v2/models/${encodeURIComponent(model)}${version ? `/versions/${encodeURIComponent(version)}` : ''}`;
-  const res = await fetch(new URL(path, url), { signal: AbortSignal.timeout(10_000) });
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, url), { signal: AbortSignal.timeout(10_000) });
+  } catch (e) {
+    const cause = e instanceof Error && e.cause instanceof Error ? e.cause.message : e instanceof Error ? e.message : String(e);
+    throw new Error(`cannot reach ${url} (GET ${path}): ${cause}`, { cause: e });
+  }
   const text = await res.text();
   if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
   return JSON.parse(text) as ModelMeta;

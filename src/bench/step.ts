@@ -26,13 +26,16 @@ export function autocannonInstalled(): boolean {
 /**
  * The generator for a protocol. gRPC always uses the grpc-js loop. For HTTP, `auto` takes the cheapest client
  * there is, as measured on 2 cores (bench/README.md, "Load generators"): wrk (~20 µs of client CPU per request)
- * for closed-loop steps (it has no fixed-rate mode), else autocannon (~50 µs), else the own node:http loop
- * (~130-200 µs, so it saturates sooner: use it when nothing else is installed).
+ * for closed-loop steps, else autocannon (~50 µs), else the own node:http loop (~130-200 µs, so it saturates
+ * sooner). Request-rate steps always take the own loop.
  */
 export function resolveClient(kind: HttpClientKind, protocol: Protocol, rate?: number): ResolvedClient {
   if (protocol === 'grpc') return 'grpc';
   if (kind === 'auto') {
-    if (rate === undefined && findWrk()) return 'wrk';
+    // Fixed rate: only the own loop spreads sends evenly (autocannon's overallRate sends each second's quota
+    // in a burst, which shows up as queueing latency that the server did not cause).
+    if (rate !== undefined) return 'own';
+    if (findWrk()) return 'wrk';
     return autocannonInstalled() ? 'autocannon' : 'own';
   }
   if (kind === 'wrk' && rate !== undefined) throw new Error('wrk cannot hold a request rate; use --client own or autocannon');

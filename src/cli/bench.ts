@@ -112,7 +112,13 @@ export function registerBenchCommand(program: Command): Command {
       process.exit(2);
     }
     const { formatResultsTable, toCsv, toJson } = await import('../bench/format.js');
-    const results = await runBench(opts);
+    let results: BenchStepResult[];
+    try {
+      results = await runBench(opts);
+    } catch (e) {
+      process.stderr.write(`onnxserve bench: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    }
     const toStdout = o.json === '-' || o.csv === '-';
     const emit = (file: string | undefined, text: string) => {
       if (file === '-') process.stdout.write(text);

@@ -14,7 +14,9 @@ const serve = program
   .option('--config <file>', `JSON file of settings (keys as the flags below); env ONNXSERVE_CONFIG`);
 for (const spec of SETTINGS as readonly SettingSpec[]) serve.addOption(optionFor(spec));
 serve.addHelpText('after', '\nPrecedence: command line, then ONNXSERVE_* variables, then --config file, then defaults.');
-serve.action(async (opts: Record<string, unknown>) => {
+serve.action(async (opts: Record<string, unknown>, cmd: Command) => {
+  // commander gives a lone `--no-x` option the default true; only what the command line said may override env.
+  for (const k of Object.keys(opts)) if (cmd.getOptionValueSource(k) === 'default') delete opts[k];
   const { loadConfig } = await import('../config/index.js');
   const { runServe } = await import('./serve.js');
   let config;
@@ -45,7 +47,8 @@ function optionFor(spec: SettingSpec): Option {
   const env = envName(spec);
   const dflt = spec.default === undefined ? '' : `, default ${JSON.stringify(spec.default)}`;
   if (spec.type === 'bool') {
-    return new Option(`--no-${spec.flag}`, `${spec.help} (env ${env}${dflt})`);
+    // On by default: --no-x turns it off; off by default: --x turns it on.
+    return new Option(spec.default === false ? `--${spec.flag}` : `--no-${spec.flag}`, `${spec.help} (env ${env}${dflt})`);
   }
   const o = new Option(`--${spec.flag} <${spec.type === 'int' ? 'n' : 'value'}>`, `${spec.help} (env ${env}${dflt})`);
   if (spec.choices) o.choices(spec.choices);

@@ -48,6 +48,12 @@ function validateTensor(t: Tensor, spec: TensorSpec, limits: ValidationLimits): 
   if (have !== count) {
     throw invalidArgument(`input '${t.name}': shape ${shapeText(t.shape)} needs ${count} elements, got ${have}`);
   }
+  if (isStringData(t.data)) {
+    // onnxruntime-node cuts a string at its first NUL: refuse rather than run on silently truncated data.
+    for (let i = 0; i < t.data.length; i++) {
+      if (t.data[i].includes('\0')) throw invalidArgument(`input '${t.name}': BYTES element ${i} contains a NUL byte, which onnxruntime cannot carry`);
+    }
+  }
   const info = datatypeInfo(t.datatype);
   if (info.array && !(t.data instanceof info.array)) {
     throw invalidArgument(`input '${t.name}': data does not match datatype ${t.datatype}`);

@@ -95,6 +95,12 @@ export class Scheduler {
   /** Stops taking work; queued work still runs. */
   close(): void {
     this.closed = true;
+    if (this.queue.length === 0) this.disarm();
+  }
+
+  private disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   private drop(entry: Entry, err: Error): void {
@@ -139,6 +145,10 @@ export class Scheduler {
       for (const e of batch) this.queue.splice(this.queue.indexOf(e), 1);
       this.execute(batch, t);
     }
+    if (this.queue.length === 0) {
+      this.disarm();
+      return;
+    }
     const nextDeadline = this.earliestDeadline();
     if (nextDeadline !== undefined) this.arm(t, Math.max(0, nextDeadline - Date.now()) * 1e6);
   }
@@ -159,6 +169,8 @@ export class Scheduler {
       this.timer = undefined;
       this.pump();
     }, Math.max(0, Math.ceil(ns / 1e6)));
+    // A timer for queued work must not keep an otherwise finished process alive.
+    this.timer.unref();
   }
 
   private execute(batch: Entry[], start: bigint): void {

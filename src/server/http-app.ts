@@ -6,6 +6,7 @@ import { httpStatus } from '../protocol/status-map.js';
 import { v1RestRoutes } from '../protocol/v1-rest/routes.js';
 import { v2RestRoutes } from '../protocol/v2-rest/routes.js';
 import { limitChunks } from './chunk-limit.js';
+import { genReqId, installHttpObservability, type HttpObservability } from '../observability/index.js';
 import { HTTP_MANAGEMENT_ROUTES, type ManagementPolicy } from './management-policy.js';
 
 export interface HttpAppOptions {
@@ -15,6 +16,8 @@ export interface HttpAppOptions {
   readonly maxElements: number;
   readonly maxJsonBodyBytes: number;
   readonly policy: ManagementPolicy;
+  /** Request ids in responses, metrics, access log, traces, GET /metrics. */
+  readonly observability?: HttpObservability;
 }
 
 /** Management and other small JSON bodies; inference routes set their own, larger limit. */
@@ -32,9 +35,11 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     keepAliveTimeout: 72_000,
     routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID(),
+    // The client's X-Request-Id when short and printable, else a UUID (observability/request-log.ts).
+    requestIdHeader: false,
+    genReqId,
   });
+  installHttpObservability(app, opts.observability);
   app.addHook('preParsing', limitChunks);
   // Before the body is read: an unauthorized management call costs no parsing.
   app.addHook('onRequest', async (request) => {

@@ -5,6 +5,7 @@ import { OrtBackend } from '../backend/index.js';
 import type { ServerConfig } from '../config/index.js';
 import { InferenceService } from '../core/index.js';
 import { createLogger, type Logger } from '../observability/logger.js';
+import { Observability, type ObservabilityOptions } from '../observability/index.js';
 import { ModelRegistry } from '../repository/index.js';
 import { ByteBudget } from '../scheduler/index.js';
 import { createHttpApp } from './http-app.js';
@@ -13,6 +14,8 @@ import { ManagementPolicy, type ModelControlMode } from './management-policy.js'
 export interface RunningServer {
   readonly httpPort: number;
   readonly grpcPort: number | undefined;
+  /** --metrics-port's actual port, when /metrics is served on a port of its own. */
+  readonly metricsPort?: number;
   readonly service: InferenceService;
   readonly registry: ModelRegistry;
   readonly logger: Logger;
@@ -28,11 +31,15 @@ export function packageVersion(): string {
   return pkg.version;
 }
 
-export async function startServer(config: ServerConfig, options: { logger?: Logger } = {}): Promise<RunningServer> {
+export async function startServer(config: ServerConfig, options: { logger?: Logger } & ObservabilityOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  const obs = await Observability.start(config, logger, packageVersion(), options);
   const started = performance.now();
   const backend = new OrtBackend({
-    onWorkerExit: (e) => logger.error({ code: e.code, replaced: e.replaced }, 'model worker exited unexpectedly'),
+    onWorkerExit: (e) => {
+      logger.error({ code: e.code, replaced: e.replaced }, 'model worker exited unexpectedly');
+      obs.onWorkerExit(e);
+    },
   });
   const registry = new ModelRegistry({
     root: config.modelRepository,
@@ -41,6 +48,8 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
     budget: new ByteBudget(config.maxInflightBytes),
     logger,
     safeLoad: config.safeLoad,
+    statsListener: obs.statsListener,
+    onLoad: obs.onLoad,
     defaults: {
       instances: config.instances,
       intraOpThreads: config.intraOpThreads,
@@ -52,13 +61,14 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
     },
   });
   await registry.init();
+  obs.attach(registry);
   const policy = new ManagementPolicy(config.adminToken, config.modelControlMode as ModelControlMode);
   const service = new InferenceService(registry, {
     name: 'onnxserve', version: packageVersion(), extensions: EXTENSIONS, limits: { maxElements: config.maxElements }, policy,
   });
 
   const app = await createHttpApp({
-    api: service, logger, policy,
+    api: service, logger, policy, observability: obs.http,
     maxBodyBytes: config.maxBodyBytes, maxJsonBodyBytes: config.maxJsonBodyBytes, maxElements: config.maxElements,
   });
   // Listen first so liveness answers while models load; readiness waits for them.
@@ -72,9 +82,12 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
     grpc = await startGrpcServer(service, {
       host: config.host, port: config.grpcPort, maxMessageBytes: config.grpcMaxMessageBytes, maxElements: config.maxElements, logger,
       authorizeManagement: (authorization) => policy.authorize(authorization),
+      observer: obs.grpc,
     });
     logger.info({ address: `${config.host}:${grpc.port}` }, 'gRPC listening');
   }
+
+  const metricsPort = await obs.listen();
 
   const only = config.loadModel.trim() === '*' ? undefined : new Set(config.loadModel.split(',').map((n) => n.trim()).filter(Boolean));
   await registry.loadAll(only).catch((e: unknown) => logger.error({ err: e }, 'model repository scan failed'));
@@ -84,10 +97,10 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
 
   let closing: Promise<void> | undefined;
   const close = (opts: ShutdownOptions = { drainDelayMs: 0, exitTimeoutMs: config.exitTimeoutMs }): Promise<void> => {
-    closing ??= shutdown({ app, grpc, registry, service, logger }, opts);
+    closing ??= shutdown({ app, grpc, registry, service, logger }, opts).finally(() => obs.close());
     return closing;
   };
-  return { httpPort, grpcPort: grpc?.port, service, registry, logger, close };
+  return { httpPort, grpcPort: grpc?.port, metricsPort, service, registry, logger, close };
 }
 
 export interface ShutdownOptions {

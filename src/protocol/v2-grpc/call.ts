@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Metadata, status as GrpcStatus, type StatusObject } from '@grpc/grpc-js';
 import type { InferContext, InferenceApi } from '../../core/index.js';
 import { isServerError } from '../../errors/index.js';
+import { GrpcInferObservation, rememberTraceParent } from '../../observability/index.js';
 import { grpcStatus } from '../status-map.js';
 import { decodeModelInferRequest, encodeModelInferResponse, type DecodeLimits } from './codec.js';
 import { clip } from './parameters.js';
@@ -19,6 +20,9 @@ export interface GrpcLogger {
 
 /** What a unary callback accepts as an error: a status code, the client-visible message, trailers. */
 export type GrpcError = Partial<StatusObject> & { code: GrpcStatus; details: string };
+
+/** The request id of a failed inference, so the error's log line names it (toGrpcError). */
+const failedRequestIds = new WeakMap<object, string>();
 
 export const silentLogger: GrpcLogger = { info() {}, warn() {}, error() {} };
 
@@ -34,11 +38,12 @@ export interface CallLike {
  * filesystem detail, so the client gets INTERNAL "internal error" and the cause goes to the log (DESIGN.md §4).
  */
 export function toGrpcError(e: unknown, method: string, log: GrpcLogger): GrpcError {
+  const reqId = typeof e === 'object' && e !== null ? failedRequestIds.get(e) : undefined;
   if (!isServerError(e)) {
-    log.error({ err: e, method }, 'gRPC request failed');
+    log.error({ err: e, method, reqId }, 'gRPC request failed');
     return { code: GrpcStatus.INTERNAL, details: 'internal error' };
   }
-  if (e.code === 'INTERNAL') log.error({ err: e.cause ?? e, method }, 'gRPC request failed');
+  if (e.code === 'INTERNAL') log.error({ err: e.cause ?? e, method, reqId }, 'gRPC request failed');
   // grpc-message is a trailer; an oversized one would fail the whole response at the client.
   const err: GrpcError = { code: grpcStatus(e.code), details: clip(e.message, 1000) };
   if (e.retryAfter !== undefined) {
@@ -81,11 +86,23 @@ export function contextFor(call: CallLike): { ctx: InferContext; abort: () => vo
   });
   const deadline = deadlineOf(call);
   const ctx: InferContext = { signal: ac.signal, requestId: requestIdOf(call), ...(deadline !== undefined ? { deadline } : {}) };
+  rememberTraceParent(ctx, call.metadata);
   return { ctx, abort: () => ac.abort(), settle: () => { settled = true; } };
 }
 
 export async function inferOnce(api: InferenceApi, msg: WireModelInferRequest, ctx: InferContext, limits: DecodeLimits): Promise<WireModelInferResponse> {
-  const req = decodeModelInferRequest(msg, limits);
-  const res = await api.infer(req, ctx);
-  return encodeModelInferResponse(res, req);
+  // Metrics, access log and trace of this request; undefined when all three are off.
+  const obs = GrpcInferObservation.begin(api, msg.model_name, ctx);
+  try {
+    const req = decodeModelInferRequest(msg, limits);
+    const res = await api.infer(req, obs?.ctx ?? ctx);
+    const out = encodeModelInferResponse(res, req);
+    obs?.encoded();
+    obs?.done('OK');
+    return out;
+  } catch (e) {
+    if (typeof e === 'object' && e !== null && ctx.requestId !== undefined) failedRequestIds.set(e, ctx.requestId);
+    obs?.done(GrpcStatus[isServerError(e) ? grpcStatus(e.code) : GrpcStatus.INTERNAL]);
+    throw e;
+  }
 }

@@ -9,6 +9,7 @@ import {
 } from '../../tensor/index.js';
 import { invalidArgument } from '../../errors/index.js';
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const LENGTH_PREFIX = 4;
 
 export interface BinaryInput {
@@ -69,9 +70,13 @@ function decodeBytesElements(input: BinaryInput, slice: Buffer): string[] {
     if (len > slice.length - pos) {
       throw invalidArgument(`${where}: BYTES element ${i} claims ${len} bytes but only ${slice.length - pos} remain`);
     }
-    // BYTES are held as strings (the tensor module's choice for onnxruntime-node); bytes that are not UTF-8 are
-    // replaced with U+FFFD by the decoder.
-    out[i] = slice.toString('utf8', pos, pos + len);
+    // BYTES are held as strings (onnxruntime-node's string tensors): bytes that are not UTF-8 would be replaced
+    // silently, so they are refused, as the gRPC adapter does.
+    try {
+      out[i] = UTF8.decode(slice.subarray(pos, pos + len));
+    } catch {
+      throw invalidArgument(`${where}: BYTES element ${i} is not valid UTF-8 (onnxserve carries BYTES as UTF-8 strings)`);
+    }
     pos += len;
   }
   if (pos !== slice.length) {

@@ -197,9 +197,17 @@ function inChunks(n: number, slice: (start: number, end: number) => unknown[]): 
   return `[${parts.join(',')}]`;
 }
 
+/** -0 is a finite number JSON.stringify would print as 0: such arrays take the exact, slower path. */
+const plain = (v: number): boolean => Number.isFinite(v) && !(v === 0 && 1 / v < 0);
+
 function encodeFloats(data: Float32Array | Float64Array): string {
-  let finite = true;
-  for (let i = 0; i < data.length && finite; i++) finite = Number.isFinite(data[i]);
-  if (finite) return inChunks(data.length, (s, e) => Array.from(data.subarray(s, e)));
-  return inChunks(data.length, (s, e) => Array.from(data.subarray(s, e), (v) => (Number.isFinite(v) ? v : String(v))));
+  let simple = true;
+  for (let i = 0; i < data.length && simple; i++) simple = plain(data[i]);
+  if (simple) return inChunks(data.length, (s, e) => Array.from(data.subarray(s, e)));
+  let out = '[';
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    out += (i ? ',' : '') + (plain(v) ? String(v) : Number.isFinite(v) ? '-0.0' : `"${v}"`);
+  }
+  return `${out}]`;
 }
