@@ -86,7 +86,13 @@ describe('scheduler: queue, batching, backpressure', () => {
     const { model, s } = setup();
     const running = s.submit(job(1));
     const late = s.submit(job(7, { deadline: Date.now() + 20 }));
-    await assert.rejects(late, (e: ServerError) => e.code === 'DEADLINE_EXCEEDED' && /timed out in queue/.test(e.message));
+    // The scheduler's timer is unref'd (a server's sockets keep it alive); here the test must.
+    const alive = setInterval(() => undefined, 1000);
+    try {
+      await assert.rejects(late, (e: ServerError) => e.code === 'DEADLINE_EXCEEDED' && /timed out in queue/.test(e.message));
+    } finally {
+      clearInterval(alive);
+    }
     await model.release();
     await running;
     await model.release();

@@ -51,7 +51,7 @@ const now = (): bigint => process.hrtime.bigint();
  * policy decides what to send. A request that times out or whose client leaves is dropped before it runs.
  */
 export class Scheduler {
-  private readonly queue: Entry[] = [];
+  private queue: Entry[] = [];
   private timer: NodeJS.Timeout | undefined;
   private timerAt = 0n;
   private running = 0;
@@ -88,7 +88,9 @@ export class Scheduler {
         job.signal.addEventListener('abort', entry.onAbort, { once: true });
       }
       this.queue.push(entry);
-      this.pump();
+      // With every instance busy nothing can be sent: skip the scan, only make sure the deadline is watched.
+      if (this.running < this.model.instances) this.pump();
+      else if (job.deadline !== undefined) this.arm(now(), Math.max(0, job.deadline - Date.now()) * 1e6);
     });
   }
 
@@ -141,8 +143,14 @@ export class Scheduler {
         this.arm(t, decision.ns);
         break;
       }
-      const batch = group.slice(0, decision.count);
-      for (const e of batch) this.queue.splice(this.queue.indexOf(e), 1);
+      let batch: Entry[];
+      if (group.length === this.queue.length) {
+        batch = this.queue.splice(0, decision.count);
+      } else {
+        batch = group.slice(0, decision.count);
+        const taken = new Set(batch);
+        this.queue = this.queue.filter((e) => !taken.has(e));
+      }
       this.execute(batch, t);
     }
     if (this.queue.length === 0) {
