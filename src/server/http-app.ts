@@ -5,7 +5,9 @@ import { isServerError, type ServerError } from '../errors/index.js';
 import { httpStatus } from '../protocol/status-map.js';
 import { v1RestRoutes } from '../protocol/v1-rest/routes.js';
 import { v2RestRoutes } from '../protocol/v2-rest/routes.js';
-import { limitChunks } from './chunk-limit.js';
+import { limitChunks, MAX_CHUNKS } from './chunk-limit.js';
+import { createServer } from 'node:http';
+import { createFastPath, type FastPathOptions } from '../protocol/http-fast/index.js';
 import { genReqId, installHttpObservability, type HttpObservability } from '../observability/index.js';
 import { HTTP_MANAGEMENT_ROUTES, type ManagementPolicy } from './management-policy.js';
 
@@ -18,21 +20,41 @@ export interface HttpAppOptions {
   readonly policy: ManagementPolicy;
   /** Request ids in responses, metrics, access log, traces, GET /metrics. */
   readonly observability?: HttpObservability;
+  /** Serve the infer routes on bare node:http (protocol/http-fast); false keeps everything on fastify. */
+  readonly fastPath: boolean;
+  readonly onFastResponse?: FastPathOptions['onResponse'];
 }
+
+const REQUEST_TIMEOUT_MS = 120_000;
+const HEADERS_TIMEOUT_MS = 30_000;
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 /** Management and other small JSON bodies; inference routes set their own, larger limit. */
 const SMALL_BODY = 1024 * 1024;
 
 export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstance> {
+  const fast = opts.fastPath
+    ? createFastPath({ api: opts.api, maxBodyBytes: opts.maxBodyBytes, maxJsonBodyBytes: opts.maxJsonBodyBytes, maxElements: opts.maxElements, maxChunks: MAX_CHUNKS, onResponse: opts.onFastResponse })
+    : undefined;
   const app: FastifyInstance = Fastify({
+    // The hot infer routes are answered before fastify's router sees them; everything else goes to fastify.
+    serverFactory: (handler) => {
+      const server = createServer((req, res) => {
+        if (!fast?.(req, res)) handler(req, res);
+      });
+      // With a serverFactory fastify leaves the timeouts to us. requestTimeout bounds a slow body (fastify's and
+      // node's defaults differ; 0 would let a client hold a socket forever); headersTimeout bounds slow headers.
+      server.requestTimeout = REQUEST_TIMEOUT_MS;
+      server.headersTimeout = HEADERS_TIMEOUT_MS;
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      return server;
+    },
     loggerInstance: opts.logger as unknown as FastifyBaseLogger,
     // No per-request log lines at info level: the access log is opt-in.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: SMALL_BODY,
-    // fastify's requestTimeout defaults to 0 (none): a slow client could hold a socket forever.
-    requestTimeout: 120_000,
-    connectionTimeout: 0,
-    keepAliveTimeout: 72_000,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
     // The client's X-Request-Id when short and printable, else a UUID (observability/request-log.ts).

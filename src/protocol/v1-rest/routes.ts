@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { V1Api } from '../../core/index.js';
+import type { InferContext, V1Api } from '../../core/index.js';
 import { invalidArgument } from '../../errors/index.js';
 import { requestContext } from '../request-context.js';
 import { decodeV1Request, encodeV1Response } from './codec.js';
@@ -31,11 +31,15 @@ export async function v1RestRoutes(app: FastifyInstance, opts: V1RoutesOptions):
   });
 
   app.post<{ Params: { name: string } }>('/v1/models/:name/infer', { bodyLimit: opts.maxBodyBytes }, async (request, reply) => {
-    const meta = api.modelMetadata(request.params.name);
-    const decoded = decodeV1Request(request.body, meta, opts.maxElements);
-    const result = await api.infer(decoded, requestContext(request, reply));
-    return reply.type('application/json').send(encodeV1Response(result));
+    const answer = await handleV1Infer(api, opts.maxElements, request.params.name, request.body, requestContext(request, reply));
+    return reply.type('application/json').send(answer);
   });
 
   app.get('/health', async () => ({ status: api.isReady() ? 'healthy' : 'starting', models: api.repositoryIndex(true).length }));
+}
+
+/** One V1 inference on an already parsed JSON body, whatever HTTP stack carried it. */
+export async function handleV1Infer(api: V1Api, maxElements: number, name: string, body: unknown, ctx: InferContext): Promise<string> {
+  const decoded = decodeV1Request(body, api.modelMetadata(name), maxElements);
+  return encodeV1Response(await api.infer(decoded, ctx));
 }

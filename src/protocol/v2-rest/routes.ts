@@ -7,7 +7,7 @@
  * Triton docs/protocol/extension_{binary_data,model_repository,statistics,model_configuration}.md.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { InferenceApi, ModelMetadataResponse, TensorSpec } from '../../core/index.js';
+import type { InferContext, InferenceApi, ModelMetadataResponse, TensorSpec } from '../../core/index.js';
 import { invalidArgument, ServerError } from '../../errors/index.js';
 import { requestContext } from '../request-context.js';
 import { HEADER_LENGTH, parseOptionalJsonObject, rawRequest, splitBody } from './framing.js';
@@ -104,11 +104,26 @@ function modelRoutes(app: FastifyInstance, opts: V2RestOptions): void {
 }
 
 async function infer(request: FastifyRequest, reply: FastifyReply, opts: V2RestOptions): Promise<FastifyReply> {
-  const { api } = opts;
   const { model, version } = modelParams(request);
-  const body = (request.body as Buffer | undefined) ?? EMPTY;
   const lengthHeader = request.headers[HEADER_LENGTH];
-  const split = splitBody(body, Array.isArray(lengthHeader) ? lengthHeader.join(',') : lengthHeader);
+  const out = await handleV2Infer(opts, model, version, (request.body as Buffer | undefined) ?? EMPTY,
+    Array.isArray(lengthHeader) ? lengthHeader.join(',') : lengthHeader, requestContext(request, reply));
+  if (out.headerLength !== undefined) {
+    reply.header('Inference-Header-Content-Length', out.headerLength).type('application/octet-stream');
+  } else {
+    reply.type('application/json');
+  }
+  return reply.send(out.body);
+}
+
+/**
+ * One V2 inference, whatever HTTP stack carried it (the fastify route, or the lean hot path in
+ * protocol/http-fast): the body in, the encoded answer out. Names come validated by the caller.
+ */
+export async function handleV2Infer(opts: V2RestOptions, model: string, version: string | undefined, body: Buffer,
+  headerLength: string | undefined, ctx: InferContext): Promise<{ body: Buffer; headerLength: number | undefined }> {
+  const { api } = opts;
+  const split = splitBody(body, headerLength);
   let { header, binary } = split;
   if (split.raw) ({ header, binary } = rawRequest(body, api.modelMetadata(model, version), maxBatchSize(api, model, version)));
   if (binary === undefined && body.length > (opts.maxJsonBodyBytes ?? opts.maxBodyBytes)) {
@@ -118,14 +133,8 @@ async function infer(request: FastifyRequest, reply: FastifyReply, opts: V2RestO
   // Triton's schedule_policy `timeout` (microseconds) is checked here and applied by the core, which also knows
   // whether the model's queue policy allows a request to override its default.
   timeoutMicros(req.parameters);
-  const res = await api.infer(req, requestContext(request, reply));
-  const { body: out, headerLength } = encodeInferResponse(res, req);
-  if (headerLength !== undefined) {
-    reply.header('Inference-Header-Content-Length', headerLength).type('application/octet-stream');
-  } else {
-    reply.type('application/json');
-  }
-  return reply.send(out);
+  const res = await api.infer(req, ctx);
+  return encodeInferResponse(res, req);
 }
 
 /** Triton's config JSON carries max_batch_size; a model without batching (0 or absent) has no batch dim. */
@@ -201,7 +210,7 @@ function modelParams(request: FastifyRequest): ModelParams {
   return { model: checkName(p.model, 'model name'), version: p.version === undefined ? undefined : checkName(p.version, 'model version') };
 }
 
-function checkName(v: string, what: string): string {
+export function checkName(v: string, what: string): string {
   if (v.length === 0 || v.length > NAME_MAX || v === '.' || v === '..' || /[/\\\0]/.test(v)) {
     throw invalidArgument(`invalid ${what} '${clip(v)}'`);
   }
