@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { ConfigError, envName, SETTINGS, type SettingSpec } from '../config/index.js';
+import { registerBenchCommand } from './bench.js';
 
 const program = new Command();
 program
@@ -42,6 +43,8 @@ program
     const result = await inspectModel(model);
     process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : formatInspection(result));
   });
+
+registerBenchCommand(program);
 
 function optionFor(spec: SettingSpec): Option {
   const env = envName(spec);
