@@ -25,6 +25,9 @@ async function createSession(): Promise<{ session: ort.InferenceSession; provide
     interOpNumThreads: init.options.interOpThreads,
     graphOptimizationLevel: init.options.graphOptimization,
     executionMode: 'sequential',
+    // ORT's pool threads spin while idle by default: on a small shared box that burns the core the HTTP side
+    // needs (measured: ~3x plain-fastify's CPU per request at concurrency 1 before this).
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };
   const wanted = init.options.executionProviders.filter((p) => p !== 'cpu');
   const warnings: string[] = [];

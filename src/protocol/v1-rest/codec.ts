@@ -64,40 +64,67 @@ function inferShape(value: unknown[]): number[] {
 
 export function encodeV1Response(res: InferResponse): string {
   let outputs = '';
-  for (const t of res.outputs) outputs += `${outputs ? ',' : ''}${JSON.stringify(t.name)}:${nested(t, 0, 0)}`;
-  let s = `{"model_name":${JSON.stringify(res.modelName)},"model_version":${JSON.stringify(res.modelVersion)}`;
-  const probs = res.outputs.find((t) => t.name === 'probabilities' && t.shape.length === 2 && t.shape[1] === 2 && !isStringData(t.data));
-  if (probs) s += classifierFields(probs);
-  return `${s},"outputs":{${outputs}}}`;
+  let classifier = '';
+  for (const t of res.outputs) {
+    const text = nestedText(t);
+    outputs += `${outputs ? ',' : ''}${JSON.stringify(t.name)}:${text}`;
+    if (t.name === 'probabilities' && t.shape.length === 2 && t.shape[1] === 2 && !isStringData(t.data)) classifier = classifierFields(t, text);
+  }
+  return `{"model_name":${JSON.stringify(res.modelName)},"model_version":${JSON.stringify(res.modelVersion)}${classifier},"outputs":{${outputs}}}`;
 }
 
 /** The seed's fields for a binary classifier: threshold 0.5 on class 1; confidence is P(class 1), as the seed. */
-function classifierFields(t: Tensor): string {
+function classifierFields(t: Tensor, probabilitiesText: string): string {
   const p = t.data as Float32Array;
   const n = t.shape[0];
-  const pred: string[] = [];
-  const fraud: string[] = [];
-  const conf: string[] = [];
+  let pred = '';
+  let fraud = '';
+  let conf = '';
   for (let i = 0; i < n; i++) {
     const p1 = Number(p[i * 2 + 1]);
-    pred.push(p1 > 0.5 ? '1' : '0');
-    fraud.push(p1 > 0.5 ? 'true' : 'false');
-    conf.push(encodeJsonData({ name: '', datatype: t.datatype, shape: [1], data: p.subarray(i * 2 + 1, i * 2 + 2) }).slice(1, -1));
+    const sep = i ? ',' : '';
+    pred += sep + (p1 > 0.5 ? '1' : '0');
+    fraud += sep + (p1 > 0.5 ? 'true' : 'false');
+    conf += sep + number(p1);
   }
-  return `,"predictions":[${pred.join(',')}],"probabilities":${nested(t, 0, 0)},"is_fraud":[${fraud.join(',')}],"confidence":[${conf.join(',')}]`;
+  return `,"predictions":[${pred}],"probabilities":${probabilitiesText},"is_fraud":[${fraud}],"confidence":[${conf}]`;
 }
 
-/** Nested JSON text of the data from `offset`, following the shape from dim `dim`. */
-function nested(t: Tensor, dim: number, offset: number): string {
-  const rest = t.shape.slice(dim + 1);
-  const inner = elementCount(rest);
-  if (rest.length === 0) {
-    const count = t.shape.length === 0 ? 1 : t.shape[dim];
-    const data = isStringData(t.data) ? t.data.slice(offset, offset + count) : t.data.subarray(offset, offset + count);
-    const text = encodeJsonData({ ...t, shape: [count], data });
-    return t.shape.length === 0 ? text.slice(1, -1) : text;
+/** A JSON number, or the V2 codec's string form for NaN/±Infinity, and -0.0 for negative zero. */
+function number(v: number): string {
+  if (Number.isFinite(v)) return v === 0 && 1 / v < 0 ? '-0.0' : String(v);
+  return `"${v}"`;
+}
+
+/**
+ * Nested JSON text of a tensor, built by joining the innermost rows: no intermediate nested arrays. Numeric rows
+ * whose values are all plain numbers use the native join; anything else goes through the V2 JSON writer.
+ */
+function nestedText(t: Tensor): string {
+  if (t.shape.length === 0) return encodeJsonData({ ...t, shape: [1] }).slice(1, -1);
+  const inner = t.shape[t.shape.length - 1];
+  const plainRows = !isStringData(t.data) && t.datatype !== 'BOOL' && t.datatype !== 'FP16' && allPlain(t.data);
+  const row = (offset: number): string => {
+    if (plainRows) return `[${(t.data as Float32Array).subarray(offset, offset + inner).join(',')}]`;
+    const data = isStringData(t.data) ? t.data.slice(offset, offset + inner) : t.data.subarray(offset, offset + inner);
+    return encodeJsonData({ ...t, shape: [inner], data });
+  };
+  const level = (dim: number, offset: number): string => {
+    if (dim === t.shape.length - 1) return row(offset);
+    const stride = elementCount(t.shape.slice(dim + 1));
+    let out = '[';
+    for (let i = 0; i < t.shape[dim]; i++) out += (i ? ',' : '') + level(dim + 1, offset + i * stride);
+    return `${out}]`;
+  };
+  return level(0, 0);
+}
+
+function allPlain(data: Exclude<Tensor['data'], string[]>): boolean {
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return true;
+  const d = data as Float64Array;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (!Number.isFinite(v) || (v === 0 && 1 / v < 0)) return false;
   }
-  const parts: string[] = [];
-  for (let i = 0; i < t.shape[dim]; i++) parts.push(nested(t, dim + 1, offset + i * inner));
-  return `[${parts.join(',')}]`;
+  return true;
 }
