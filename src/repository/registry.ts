@@ -135,6 +135,7 @@ export class ModelRegistry {
 
   /** Unloads every version once its in-flight requests are done. */
   async unload(name: string): Promise<void> {
+    checkModelName(name);
     const record = this.models.get(name);
     if (!record) throw notFound(`unknown model '${name}'`);
     await this.withLock(name, async () => {
@@ -215,7 +216,7 @@ export class ModelRegistry {
     const chosen = selectVersions(parsed.config, [...src.versions.keys()]);
     if (chosen.length === 0) {
       this.markFailed(record, [], 'no version found');
-      throw new ServerError('UNAVAILABLE', `model '${src.name}' has no loadable version`);
+      throw new ServerError('INVALID_ARGUMENT', `model '${src.name}' has no loadable version`);
     }
     const checks = await this.safe.check(chosen.map((v) => src.versions.get(v)!));
     const fresh = await Promise.all(chosen.map((v) => {
@@ -224,6 +225,14 @@ export class ModelRegistry {
     }));
     const ready = fresh.filter((v) => v.state === 'READY');
     const old = record.versions;
+    if (ready.length === 0) {
+      // Nothing new can serve: what serves now goes on serving (promise P3); the failures are only recorded.
+      const next = new Map(old);
+      for (const v of fresh) if (old.get(v.version)?.state !== 'READY') next.set(v.version, v);
+      record.versions = next;
+      // A load that failed is not worth retrying as it is (Triton answers 400 too), unlike a busy server's 503.
+      throw new ServerError('INVALID_ARGUMENT', `model '${src.name}' failed to load: ${fresh[0].reason}`);
+    }
     const next = new Map<number, ModelVersion>();
     // Keep serving an old version whose reload failed; drop versions the policy no longer selects.
     for (const v of fresh) {
@@ -233,7 +242,6 @@ export class ModelRegistry {
     record.versions = next;
     const retired = [...old.values()].filter((v) => next.get(v.version) !== v);
     await Promise.all(retired.map((v) => v.retire('replaced')));
-    if (ready.length === 0) throw new ServerError('UNAVAILABLE', `model '${src.name}' failed to load: ${fresh[0].reason}`);
   }
 
   private async loadVersion(src: ModelSource, version: number, config: ReturnType<typeof readConfig>['config']): Promise<ModelVersion> {
@@ -305,8 +313,14 @@ function stateError(v: ModelVersion): ServerError {
   return new ServerError('UNAVAILABLE', `model '${v.name}' version ${v.version} is ${v.state}${v.reason ? `: ${v.reason}` : ''}`);
 }
 
-/** Load errors reach clients through the index: strip absolute paths that ORT puts in its messages. */
+/**
+ * Load errors reach clients through the index: strip what ORT adds about itself (its C++ source locations and
+ * function signatures) and shorten absolute paths to their last two segments.
+ */
 function errorText(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
-  return text.replace(/(?:\/[^\s'":]+)+/g, (p) => p.split('/').slice(-2).join('/')).slice(0, 500);
+  return text
+    .replace(/\S+\.(?:cc|cpp|h):\d+\s+(?:[\w:<>~]+\([^)]*\)\s*(?:const\s*)?)?/g, '')
+    .replace(/(?:\/[^\s'":]+)+/g, (p) => p.split('/').slice(-2).join('/'))
+    .slice(0, 500);
 }

@@ -28,3 +28,11 @@ export async function limitChunks(request: FastifyRequest, _reply: FastifyReply,
   (counted as Transform & { receivedEncodedLength?: number }).receivedEncodedLength = 0;
   return counted;
 }
+
+/** Compressed bodies are refused before they are read: we do not inflate them, so a decompression bomb never runs. */
+export async function refuseEncodedBodies(request: FastifyRequest): Promise<void> {
+  const encoding = request.headers['content-encoding'];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    throw new ServerError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding '${encoding.slice(0, 40)}' is not supported; send the body uncompressed`);
+  }
+}

@@ -5,7 +5,7 @@ import { isServerError, type ServerError } from '../errors/index.js';
 import { httpStatus } from '../protocol/status-map.js';
 import { v1RestRoutes } from '../protocol/v1-rest/routes.js';
 import { v2RestRoutes } from '../protocol/v2-rest/routes.js';
-import { limitChunks, MAX_CHUNKS } from './chunk-limit.js';
+import { limitChunks, MAX_CHUNKS, refuseEncodedBodies } from './chunk-limit.js';
 import { createServer } from 'node:http';
 import { createFastPath, type FastPathOptions } from '../protocol/http-fast/index.js';
 import { genReqId, installHttpObservability, type HttpObservability } from '../observability/index.js';
@@ -55,7 +55,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     bodyLimit: SMALL_BODY,
     requestTimeout: REQUEST_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    routerOptions: { maxParamLength: 256 },
+    // Longer than any valid name (255): an overlong name then gets our 400 naming the problem, not a bare 414.
+    routerOptions: { maxParamLength: 2048 },
     return503OnClosing: true,
     // The client's X-Request-Id when short and printable, else a UUID (observability/request-log.ts).
     requestIdHeader: false,
@@ -63,6 +64,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
   });
   installHttpObservability(app, opts.observability);
   app.addHook('preParsing', limitChunks);
+  app.addHook('preParsing', refuseEncodedBodies);
   // Before the body is read: an unauthorized management call costs no parsing.
   app.addHook('onRequest', async (request) => {
     if (HTTP_MANAGEMENT_ROUTES.has(`${request.method} ${request.routeOptions.url}`)) opts.policy.authorize(request.headers.authorization);
@@ -71,6 +73,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     const { status, message } = describeError(error);
     if (status >= 500 && !isServerError(error)) request.log.error({ err: error }, 'request failed');
     if (isServerError(error) && error.retryAfter !== undefined) void reply.header('retry-after', String(error.retryAfter));
+    if (status === 401) void reply.header('www-authenticate', 'Bearer realm="onnxserve"');
     void reply.code(status).type('application/json').send({ error: message });
   });
   app.setNotFoundHandler((request, reply) => {

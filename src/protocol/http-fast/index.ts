@@ -12,7 +12,7 @@ import type { InferContext, V1Api } from '../../core/index.js';
 import { invalidArgument, ServerError, toServerError } from '../../errors/index.js';
 import { httpStatus } from '../status-map.js';
 import { handleV1Infer } from '../v1-rest/routes.js';
-import { checkName, handleV2Infer, HEADER_LENGTH, parseJson } from '../v2-rest/index.js';
+import { acceptsInferContentType, checkName, handleV2Infer, HEADER_LENGTH, parseJson, unsupportedContentType } from '../v2-rest/index.js';
 
 export interface FastPathOptions {
   readonly api: V1Api;
@@ -49,6 +49,8 @@ async function serve(opts: FastPathOptions, req: IncomingMessage, res: ServerRes
   try {
     model = checkName(decode(m[1]), 'model name');
     const version = m[2] === undefined ? undefined : checkName(decode(m[2]), 'model version');
+    if (protocol === 'v2-rest' && !acceptsInferContentType(req.headers['content-type'])) throw unsupportedContentType(req.headers['content-type']);
+    if (protocol === 'v1' && !isJson(req.headers['content-type'])) throw new ServerError('UNSUPPORTED_MEDIA_TYPE', 'the V1 API takes application/json');
     const limit = protocol === 'v1' ? opts.maxJsonBodyBytes : opts.maxBodyBytes;
     const body = await readBody(req, limit, opts.maxChunks);
     const ctx = context(res, requestId);
@@ -79,6 +81,10 @@ async function serve(opts: FastPathOptions, req: IncomingMessage, res: ServerRes
     if (!res.headersSent && !res.destroyed) res.writeHead(status, headers).end(JSON.stringify({ error: err.message }));
     opts.onResponse?.({ protocol, model, status, startNs, requestId, error: err });
   }
+}
+
+function isJson(contentType: string | undefined): boolean {
+  return contentType !== undefined && contentType.split(';')[0].trim().toLowerCase() === 'application/json';
 }
 
 function decode(segment: string): string {

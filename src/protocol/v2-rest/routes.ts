@@ -40,20 +40,32 @@ export async function v2RestRoutes(app: FastifyInstance, opts: V2RestOptions): P
 
 /**
  * Every body reaches the handlers as a Buffer: an infer body may be a JSON header followed by binary tensors,
- * and Triton's clients send it with no Content-Type at all (hence the catch-all). Compressed bodies are refused
- * before they are read (we do not inflate them, and a decompression bomb must not get the chance).
+ * and Triton's clients send it with no Content-Type at all (hence the catch-all, which still refuses types that
+ * say the body is something else). Compressed bodies are refused app-wide (server/body-encoding).
  */
 function installBodyParsers(app: FastifyInstance, bodyLimit: number): void {
   app.removeAllContentTypeParsers();
-  for (const type of ['application/json', 'application/octet-stream', '*']) {
+  for (const type of ['application/json', 'application/octet-stream']) {
     app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit }, (_request, body: Buffer, done) => done(null, body));
   }
-  app.addHook('preParsing', async (request) => {
-    const encoding = request.headers['content-encoding'];
-    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-      throw new ServerError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding '${clip(encoding, 40)}' is not supported; send the body uncompressed`);
-    }
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (request, body: Buffer, done) => {
+    if (acceptsInferContentType(request.headers['content-type'])) done(null, body);
+    else done(unsupportedContentType(request.headers['content-type']));
   });
+}
+
+/**
+ * The media types an infer body may declare: JSON, octet-stream (binary extension), none (tritonclient sends
+ * none), and the form type `curl -d` puts on by default. Anything else says the body is not ours (case 3: 415).
+ */
+export function acceptsInferContentType(contentType: string | undefined): boolean {
+  if (contentType === undefined || contentType === '') return true;
+  const type = contentType.split(';')[0].trim().toLowerCase();
+  return type === 'application/json' || type === 'application/octet-stream' || type === 'application/x-www-form-urlencoded';
+}
+
+export function unsupportedContentType(contentType: string | undefined): ServerError {
+  return new ServerError('UNSUPPORTED_MEDIA_TYPE', `Content-Type '${clip(contentType ?? '', 60)}' is not accepted; send application/json or application/octet-stream`);
 }
 
 /**
