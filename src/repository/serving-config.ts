@@ -75,5 +75,8 @@ export function schedulerOptions(config: ModelConfig, d: ServingDefaults): Sched
     retryAfterSeconds: d.retryAfterSeconds,
     defaultTimeoutUs: qp?.default_timeout_microseconds ?? d.defaultTimeoutUs,
     allowTimeoutOverride: qp?.allow_timeout_override ?? true,
+    // Pipelining pays where batching does (small, fast executions); a model run request by request keeps each
+    // queued request cancellable until an instance is free.
+    pipelineDepth: db !== undefined && config.max_batch_size > 1 ? 2 : 1,
   };
 }

@@ -128,6 +128,15 @@ describe('scheduler: queue, batching, backpressure', () => {
     assert.deepEqual(model.runs[1], [2, -1, 3], 'they were first tried as one batch');
   });
 
+  test('with pipeline depth 2 the next batch is handed over while the first runs', async () => {
+    const { model, s } = setup({ pipelineDepth: 2 });
+    const all = [s.submit(job(1)), s.submit(job(2)), s.submit(job(3)), s.submit(job(4))];
+    assert.deepEqual(model.runs, [[1], [2]], 'two batches in flight before either finished');
+    for (let i = 0; i < 4; i++) await model.release();
+    assert.deepEqual(await Promise.all(all.map(value)), [[2], [4], [6], [8]]);
+    assert.deepEqual(model.runs, [[1], [2], [3, 4]]);
+  });
+
   test('without dynamic batching each request runs alone', async () => {
     const { model, s } = setup({ enabled: false });
     const all = [s.submit(job(1)), s.submit(job(2)), s.submit(job(3))];

@@ -1,5 +1,6 @@
 import { ServerError } from '../errors/index.js';
 import type { Tensor } from '../tensor/index.js';
+import type { CancelSignal } from '../core/types.js';
 import type { LoadedModel, RunResult } from '../backend/index.js';
 import type { VersionStats } from '../observability/stats.js';
 import { batchKey, mergeInputs, splitOutputs } from './batch.js';
@@ -14,6 +15,12 @@ export interface SchedulerOptions extends BatchPolicy {
   /** Default per-request timeout in microseconds (0 = none), and whether a request may set its own. */
   readonly defaultTimeoutUs: number;
   readonly allowTimeoutOverride: boolean;
+  /**
+   * Batches in flight per instance. 2 hides the thread hand-off: the next batch waits in the worker while the
+   * current one runs, so a small model's instance never idles for a round trip. 1 keeps every queued request
+   * cancellable until its instance is free.
+   */
+  readonly pipelineDepth?: number;
 }
 
 export interface Job {
@@ -23,7 +30,7 @@ export interface Job {
   readonly rows: number;
   readonly bytes: number;
   readonly deadline?: number;
-  readonly signal?: AbortSignal;
+  readonly signal?: CancelSignal;
 }
 
 export interface JobResult {
@@ -89,9 +96,13 @@ export class Scheduler {
       }
       this.queue.push(entry);
       // With every instance busy nothing can be sent: skip the scan, only make sure the deadline is watched.
-      if (this.running < this.model.instances) this.pump();
+      if (this.running < this.capacity()) this.pump();
       else if (job.deadline !== undefined) this.arm(now(), Math.max(0, job.deadline - Date.now()) * 1e6);
     });
+  }
+
+  private capacity(): number {
+    return this.model.instances * (this.opts.pipelineDepth ?? 1);
   }
 
   /** Stops taking work; queued work still runs. */
@@ -135,7 +146,7 @@ export class Scheduler {
   private pump(): void {
     const t = now();
     this.expire();
-    while (this.queue.length > 0 && this.running < this.model.instances) {
+    while (this.queue.length > 0 && this.running < this.capacity()) {
       const head = this.queue[0];
       const group = this.queue.filter((e) => e.key === head.key);
       const decision = decide(group.map((e) => e.job.rows), Number(t - head.enqueued), this.opts);

@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { InferContext, V1Api } from '../../core/index.js';
+import type { CancelSignal, InferContext, V1Api } from '../../core/index.js';
 import { invalidArgument, ServerError, toServerError } from '../../errors/index.js';
 import { httpStatus } from '../status-map.js';
 import { handleV1Infer } from '../v1-rest/routes.js';
@@ -97,11 +97,31 @@ function decode(segment: string): string {
 
 /** The client going away before its answer aborts the request (a queued one then never runs). */
 function context(res: ServerResponse, requestId: string): InferContext {
-  const controller = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort();
-  });
-  return { signal: controller.signal, requestId };
+  return { signal: new ResponseCloseSignal(res), requestId };
+}
+
+/** Aborted when the response closes before it finished: a CancelSignal without an EventTarget per request. */
+class ResponseCloseSignal implements CancelSignal {
+  aborted = false;
+  private listener: (() => void) | undefined;
+
+  constructor(res: ServerResponse) {
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      this.aborted = true;
+      const fn = this.listener;
+      this.listener = undefined;
+      fn?.();
+    });
+  }
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    this.listener = listener;
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    if (this.listener === listener) this.listener = undefined;
+  }
 }
 
 /** The whole body, refused as soon as it passes the byte or chunk limit (before it is all buffered). */
