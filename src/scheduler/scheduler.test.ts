@@ -27,12 +27,14 @@ class FakeModel implements LoadedModel {
   }
   /** Lets every run started so far finish. */
   async release(): Promise<void> {
+    await tick(); // the scheduler dispatches at the end of the event-loop turn
     for (const g of this.gates.splice(0)) g();
-    await new Promise((r) => setImmediate(r));
+    await tick();
   }
   async dispose(): Promise<void> {}
 }
 
+const tick = () => new Promise<void>((r) => setImmediate(r));
 const opts = (o: Partial<SchedulerOptions> = {}): SchedulerOptions => ({
   enabled: true, maxBatchSize: 8, preferredBatchSizes: [], maxQueueDelayNs: 0, maxQueueSize: 4, retryAfterSeconds: 1,
   defaultTimeoutUs: 0, allowTimeoutOverride: true, ...o,
@@ -51,6 +53,7 @@ describe('scheduler: queue, batching, backpressure', () => {
   test('requests that queue while the instance is busy run as one batch and are split back', async () => {
     const { model, s, stats } = setup();
     const first = s.submit(job(1));
+    await tick();
     const rest = [s.submit(job(2)), s.submit(job(3)), s.submit(job(4))];
     await model.release();
     assert.deepEqual(await value(first), [2]);
@@ -63,6 +66,7 @@ describe('scheduler: queue, batching, backpressure', () => {
   test('a full queue rejects at once with RESOURCE_EXHAUSTED and a retry hint', async () => {
     const { model, s } = setup({ maxQueueSize: 2 });
     const running = s.submit(job(1));
+    await tick();
     const queued = [s.submit(job(2)), s.submit(job(3))];
     await assert.rejects(s.submit(job(4)), (e: ServerError) => e.code === 'RESOURCE_EXHAUSTED' && e.retryAfter === 1);
     await model.release();
@@ -85,6 +89,7 @@ describe('scheduler: queue, batching, backpressure', () => {
   test('a request past its deadline in the queue fails with DEADLINE_EXCEEDED and never runs', async () => {
     const { model, s } = setup();
     const running = s.submit(job(1));
+    await tick();
     const late = s.submit(job(7, { deadline: Date.now() + 20 }));
     // The scheduler's timer is unref'd (a server's sockets keep it alive); here the test must.
     const alive = setInterval(() => undefined, 1000);
@@ -102,6 +107,7 @@ describe('scheduler: queue, batching, backpressure', () => {
   test('a cancelled request leaves the queue and never runs', async () => {
     const { model, s } = setup();
     const running = s.submit(job(1));
+    await tick();
     const ctl = new AbortController();
     const cancelled = s.submit(job(9, { signal: ctl.signal }));
     ctl.abort();
@@ -115,6 +121,7 @@ describe('scheduler: queue, batching, backpressure', () => {
   test('when a batch fails, its members are retried alone so only the bad one fails', async () => {
     const { model, s } = setup();
     const first = s.submit(job(1));
+    await tick();
     const good = s.submit(job(2));
     const bad = s.submit(job(-1));
     bad.catch(() => undefined); // asserted below; keep the early rejection from counting as unhandled
@@ -130,7 +137,12 @@ describe('scheduler: queue, batching, backpressure', () => {
 
   test('with pipeline depth 2 the next batch is handed over while the first runs', async () => {
     const { model, s } = setup({ pipelineDepth: 2 });
-    const all = [s.submit(job(1)), s.submit(job(2)), s.submit(job(3)), s.submit(job(4))];
+    const all = [s.submit(job(1))];
+    await tick();
+    all.push(s.submit(job(2)));
+    await tick();
+    all.push(s.submit(job(3)), s.submit(job(4)));
+    await tick();
     assert.deepEqual(model.runs, [[1], [2]], 'two batches in flight before either finished');
     for (let i = 0; i < 4; i++) await model.release();
     assert.deepEqual(await Promise.all(all.map(value)), [[2], [4], [6], [8]]);

@@ -63,6 +63,7 @@ export class Scheduler {
   private timerAt = 0n;
   private running = 0;
   private closed = false;
+  private pumpQueued = false;
 
   constructor(private readonly model: LoadedModel, readonly opts: SchedulerOptions,
     private readonly stats: VersionStats, private readonly budget: ByteBudget) {}
@@ -96,8 +97,22 @@ export class Scheduler {
       }
       this.queue.push(entry);
       // With every instance busy nothing can be sent: skip the scan, only make sure the deadline is watched.
-      if (this.running < this.capacity()) this.pump();
+      if (this.running < this.capacity()) this.pumpSoon();
       else if (job.deadline !== undefined) this.arm(now(), Math.max(0, job.deadline - Date.now()) * 1e6);
+    });
+  }
+
+  /**
+   * Dispatch at the end of this event-loop turn rather than now: requests parsed from the same poll phase then
+   * share one batch (and one thread hand-off). Measured at c=64 on the fraud model: without it nearly every
+   * request went alone, since the worker is rarely busy for a 13 µs model and the main thread is the bottleneck.
+   */
+  private pumpSoon(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    setImmediate(() => {
+      this.pumpQueued = false;
+      this.pump();
     });
   }
 
