@@ -88,6 +88,7 @@ function isJson(contentType: string | undefined): boolean {
 }
 
 function decode(segment: string): string {
+  if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
@@ -100,23 +101,30 @@ function context(res: ServerResponse, requestId: string): InferContext {
   return { signal: new ResponseCloseSignal(res), requestId };
 }
 
-/** Aborted when the response closes before it finished: a CancelSignal without an EventTarget per request. */
+/**
+ * Aborted when the response closes before it finished: a CancelSignal without an EventTarget per request, and
+ * without even a 'close' listener unless the scheduler asks to be told (a request that waits in a queue).
+ */
 class ResponseCloseSignal implements CancelSignal {
-  aborted = false;
   private listener: (() => void) | undefined;
+  private watching = false;
 
-  constructor(res: ServerResponse) {
-    res.once('close', () => {
-      if (res.writableFinished) return;
-      this.aborted = true;
-      const fn = this.listener;
-      this.listener = undefined;
-      fn?.();
-    });
+  constructor(private readonly res: ServerResponse) {}
+
+  get aborted(): boolean {
+    return this.res.destroyed && !this.res.writableFinished;
   }
 
   addEventListener(_type: 'abort', listener: () => void): void {
     this.listener = listener;
+    if (this.watching) return;
+    this.watching = true;
+    this.res.once('close', () => {
+      if (this.res.writableFinished) return;
+      const fn = this.listener;
+      this.listener = undefined;
+      fn?.();
+    });
   }
 
   removeEventListener(_type: 'abort', listener: () => void): void {
