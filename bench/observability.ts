@@ -1,12 +1,14 @@
 /**
  * What observability costs: throughput of the fraud model (models/fraud_detector.onnx, V1 REST, one row per
- * request) at 64 connections over loopback, with metrics off (--no-metrics), metrics on (the default), and metrics
- * plus tracing exported over OTLP/HTTP to a sink this script runs on loopback. The three run one after another,
+ * request) at 64 connections over loopback, with metrics off (--no-metrics), metrics on (the default), metrics
+ * plus tracing of every request exported over OTLP/HTTP to a sink this script runs on loopback, and the same with
+ * one request in ten sampled (OTEL_TRACES_SAMPLER=parentbased_traceidratio, as production setups do). The three run one after another,
  * the order rotating each round, and the report gives the median of the rounds. Besides req/s it reports the
  * server's CPU time per request (from /proc, user + system), which is the less noisy measure of overhead when the
  * load generator shares the machine's cores with the server.
  *
  *   npm run build && node dist/bench/observability.js [--duration 10] [--rounds 3] [--connections 64] [--warmup 2]
+ *                                                     [--variants off,on,trace,sampled]
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -23,6 +25,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '64' },
     warmup: { type: 'string', default: '2' },
+    variants: { type: 'string' },
   },
 });
 const DURATION_S = Number(args.duration);
@@ -33,8 +36,12 @@ const WARMUP_S = Number(args.warmup);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = path.join(root, 'dist', 'src', 'cli', 'index.js');
 
-type Variant = 'metrics off' | 'metrics on' | 'metrics + tracing';
-const VARIANTS: readonly Variant[] = ['metrics off', 'metrics on', 'metrics + tracing'];
+type Variant = 'metrics off' | 'metrics on' | 'metrics + tracing' | 'tracing, 10% sampled';
+const VARIANTS: readonly Variant[] = ['metrics off', 'metrics on', 'metrics + tracing', 'tracing, 10% sampled'];
+const TRACING: ReadonlySet<Variant> = new Set(['metrics + tracing', 'tracing, 10% sampled']);
+/** --variants off,on,trace,sampled: a subset, for a quicker A/B. */
+const SHORT: Record<string, Variant> = { off: 'metrics off', on: 'metrics on', trace: 'metrics + tracing', sampled: 'tracing, 10% sampled' };
+const CHOSEN: readonly Variant[] = args.variants ? args.variants.split(',').map((v) => SHORT[v.trim()] ?? (() => { throw new Error(`unknown variant ${v}`); })()) : VARIANTS;
 
 interface Run {
   readonly variant: Variant;
@@ -98,14 +105,15 @@ async function load(url: string, seconds: number): Promise<AutocannonResult> {
 async function start(variant: Variant, sinkUrl: string): Promise<SpawnedServer> {
   const argv = [cli, 'serve', '--model-repository', path.join(root, 'models'), '--http-port', '0', '--no-grpc', '--drain-delay-ms', '0', '--log-level', 'info'];
   if (variant === 'metrics off') argv.push('--no-metrics');
-  if (variant === 'metrics + tracing') argv.push('--trace');
+  if (TRACING.has(variant)) argv.push('--trace');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: sinkUrl,
     // Big enough a queue and short enough a delay that every span is exported rather than dropped.
     OTEL_BSP_MAX_QUEUE_SIZE: '200000', OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '4096',
   };
-  if (variant !== 'metrics + tracing') {
+  if (variant === 'tracing, 10% sampled') Object.assign(env, { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' });
+  if (!TRACING.has(variant)) {
     delete env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
     delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
     delete env.OTEL_TRACES_EXPORTER;
@@ -142,11 +150,11 @@ async function main(): Promise<void> {
   try {
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order so no variant always runs first (warmer CPU caches, page cache, turbo budget).
-      const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
+      const order = CHOSEN.map((_, i) => CHOSEN[(i + round) % CHOSEN.length]);
       for (const variant of order) {
         const r = await measure(variant, round, sink.url);
         runs.push(r);
-        process.stderr.write(`round ${round + 1} ${variant.padEnd(18)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  ` +
+        process.stderr.write(`round ${round + 1} ${variant.padEnd(21)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  ` +
           `server CPU ${r.cpuUsPerReq.toFixed(1)} µs/req  non-2xx ${r.non2xx}  errors ${r.errors}\n`);
       }
     }
@@ -154,16 +162,16 @@ async function main(): Promise<void> {
     sink.server.close();
   }
 
-  const base = median(runs.filter((r) => r.variant === 'metrics off').map((r) => r.rps));
-  const baseCpu = median(runs.filter((r) => r.variant === 'metrics off').map((r) => r.cpuUsPerReq));
+  const base = median(runs.filter((r) => r.variant === CHOSEN[0]).map((r) => r.rps));
+  const baseCpu = median(runs.filter((r) => r.variant === CHOSEN[0]).map((r) => r.cpuUsPerReq));
   const lines = [
     `Observability overhead: fraud_detector, V1 REST, 1 row, ${CONNECTIONS} connections, ${DURATION_S} s per run (after ${WARMUP_S} s warm-up), ` +
     `median of ${ROUNDS} rounds, order rotated. ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}.`,
     '',
-    '| variant | req/s (median) | vs metrics off | runs (req/s) | p50 ms | p99 ms | server CPU µs/req | vs metrics off |',
+    `| variant | req/s (median) | vs ${CHOSEN[0]} | runs (req/s) | p50 ms | p99 ms | server CPU µs/req | vs ${CHOSEN[0]} |`,
     '|---|---:|---:|---|---:|---:|---:|---:|',
   ];
-  for (const v of VARIANTS) {
+  for (const v of CHOSEN) {
     const rs = runs.filter((r) => r.variant === v);
     const rps = median(rs.map((r) => r.rps));
     const cpu = median(rs.map((r) => r.cpuUsPerReq));

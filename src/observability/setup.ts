@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from './logger.js';
 import type { GrpcObserver } from './grpc.js';
-import type { HttpObservability } from './http.js';
+import { fastPathObserver, type FastPathResponse, type HttpObservability } from './http.js';
 import { ServerMetrics, type ServedModels } from './metrics.js';
 import type { StatsListener } from './stats.js';
 import { startTracing, type SpanExporter, type TracingHandle } from './tracing.js';
@@ -35,6 +35,8 @@ export class Observability {
   readonly metrics: ServerMetrics | undefined;
   readonly http: HttpObservability;
   readonly grpc: GrpcObserver;
+  /** createHttpApp's onFastResponse: metrics and access log of the bare node:http infer routes. */
+  readonly fastResponse: (r: FastPathResponse) => void;
   private models: ServedModels | undefined;
   private metricsServer: Server | undefined;
   private tracing: TracingHandle | undefined;
@@ -44,11 +46,19 @@ export class Observability {
     const knownModel = (name: string): boolean => (this.models?.versions(name).length ?? 0) > 0;
     this.http = { metrics: this.metrics, logRequests: settings.logRequests, knownModel };
     this.grpc = { metrics: this.metrics, logRequests: settings.logRequests, logger, knownModel };
+    this.fastResponse = fastPathObserver(this.http, logger);
   }
 
   static async start(settings: ObservabilitySettings, logger: Logger, serviceVersion: string, options: ObservabilityOptions = {}): Promise<Observability> {
     const o = new Observability(settings, logger);
-    o.tracing = await startTracing({ enabled: settings.trace, env: options.env ?? process.env, serviceVersion, exporter: options.spanExporter });
+    let lastWarning = 0;
+    const onError = (e: unknown): void => {
+      // At most one line a minute: a collector that is down fails every export.
+      if (Date.now() - lastWarning < 60_000) return;
+      lastWarning = Date.now();
+      logger.warn({ err: e }, 'trace export failed');
+    };
+    o.tracing = await startTracing({ enabled: settings.trace, env: options.env ?? process.env, serviceVersion, exporter: options.spanExporter, onError });
     if (o.tracing) logger.info({ exporter: options.spanExporter ? 'custom' : 'otlp' }, 'tracing on');
     return o;
   }

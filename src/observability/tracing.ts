@@ -36,6 +36,8 @@ export interface TracingSettings {
   readonly serviceVersion: string;
   /** Tests: export here (synchronously, SimpleSpanProcessor) instead of OTLP/HTTP; implies enabled. */
   readonly exporter?: SpanExporter;
+  /** Export failures (an unreachable collector); OpenTelemetry would otherwise drop them silently. */
+  readonly onError?: (e: unknown) => void;
 }
 
 export interface TracingHandle {
@@ -75,6 +77,7 @@ export async function startTracing(s: TracingSettings): Promise<TracingHandle | 
   const mine = provider.getTracer('onnxserve', s.serviceVersion);
   tracer = mine;
   propagator = new core.W3CTraceContextPropagator();
+  if (s.onError) core.setGlobalErrorHandler(s.onError);
   return {
     async shutdown() {
       if (tracer === mine) {
@@ -132,6 +135,8 @@ export interface InferTraceHooks {
 export class InferTrace implements InferTraceHooks {
   private readonly root: Span;
   private readonly ctx: Context;
+  /** False when the sampler dropped the request (e.g. a parent not sampled): then no child spans are made. */
+  private readonly recording: boolean;
   private decodeFrom: number;
   private queuedAt = 0;
   /** When the core was done with it (encoding starts). */
@@ -145,6 +150,7 @@ export class InferTrace implements InferTraceHooks {
       attributes: { ...attributes, 'onnxserve.protocol': protocol, ...(requestId ? { 'onnxserve.request_id': requestId } : {}) },
     }, parent);
     this.ctx = trace.setSpan(parent, this.root);
+    this.recording = this.root.isRecording();
     this.decodeFrom = start;
   }
 
@@ -192,6 +198,7 @@ export class InferTrace implements InferTraceHooks {
   }
 
   private child(name: string, from: number, to: number, attributes?: Attributes): void {
+    if (!this.recording) return;
     tracer?.startSpan(name, { kind: SpanKind.INTERNAL, startTime: epoch(from), ...(attributes ? { attributes } : {}) }, this.ctx).end(epoch(to));
   }
 }

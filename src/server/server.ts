@@ -68,7 +68,7 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
   });
 
   const app = await createHttpApp({
-    api: service, logger, policy, fastPath: config.fastPath, observability: obs.http,
+    api: service, logger, policy, fastPath: config.fastPath, observability: obs.http, onFastResponse: obs.fastResponse,
     maxBodyBytes: config.maxBodyBytes, maxJsonBodyBytes: config.maxJsonBodyBytes, maxElements: config.maxElements,
   });
   // Listen first so liveness answers while models load; readiness waits for them.
