@@ -46,7 +46,7 @@ export const SETTINGS = [
   { key: 'metricsPort', flag: 'metrics-port', type: 'int', default: 0, min: 0, help: 'also serve /metrics on this port, as Triton does (0 = only on the HTTP port)' },
   { key: 'trace', flag: 'trace', type: 'bool', default: false, help: 'export OpenTelemetry traces over OTLP/HTTP (OTEL_EXPORTER_OTLP_* set the endpoint; also on when OTEL_TRACES_EXPORTER=otlp or OTEL_EXPORTER_OTLP_ENDPOINT is set)' },
   { key: 'logRequests', flag: 'log-requests', type: 'bool', default: false, help: 'log one info line per request: model, protocol, status, duration, request id' },
-  { key: 'fastPath', flag: 'fast-path', type: 'bool', default: false, help: 'serve the infer routes on bare node:http instead of fastify (--no-fast-path to compare)' },
+  { key: 'fastPath', flag: 'fast-path', type: 'bool', default: true, help: 'serve the infer routes on bare node:http instead of fastify (--no-fast-path to compare; off while tracing, whose spans fastify records)' },
   { key: 'grpcMaxMessageBytes', flag: 'grpc-max-message-bytes', type: 'int', default: 64 * 1024 * 1024, min: 1024, help: 'largest gRPC message, both directions' },
 ] as const satisfies readonly SettingSpec[];
 

@@ -5,7 +5,7 @@ import { OrtBackend } from '../backend/index.js';
 import type { ServerConfig } from '../config/index.js';
 import { InferenceService } from '../core/index.js';
 import { createLogger, type Logger } from '../observability/logger.js';
-import { Observability, type ObservabilityOptions } from '../observability/index.js';
+import { isTracing, Observability, type ObservabilityOptions } from '../observability/index.js';
 import { ModelRegistry } from '../repository/index.js';
 import { ByteBudget } from '../scheduler/index.js';
 import { createHttpApp } from './http-app.js';
@@ -68,7 +68,9 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
   });
 
   const app = await createHttpApp({
-    api: service, logger, policy, fastPath: config.fastPath, observability: obs.http, onFastResponse: obs.fastResponse,
+    api: service, logger, policy, observability: obs.http, onFastResponse: obs.fastResponse,
+    // Spans are recorded by fastify's hooks: with tracing on, the infer routes stay on fastify.
+    fastPath: config.fastPath && !isTracing(),
     maxBodyBytes: config.maxBodyBytes, maxJsonBodyBytes: config.maxJsonBodyBytes, maxElements: config.maxElements,
   });
   // Listen first so liveness answers while models load; readiness waits for them.

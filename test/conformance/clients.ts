@@ -123,7 +123,10 @@ export class RestV2Client implements V2Client {
 
   /** A raw HTTP exchange, for the framing cases that must send what no well-behaved client would. */
   async http(method: string, path: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
-    const res = await fetch(this.baseUrl + path, { method, body, headers });
+    // fetch labels a string body text/plain, which the server refuses (415): say what it is.
+    const h = typeof body === 'string' && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')
+      ? { ...headers, 'content-type': 'application/json' } : headers;
+    const res = await fetch(this.baseUrl + path, { method, body, headers: h });
     return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
   }
 

@@ -78,7 +78,9 @@ async function serve(opts: FastPathOptions, req: IncomingMessage, res: ServerRes
     if (err.retryAfter !== undefined) headers['retry-after'] = String(err.retryAfter);
     // A body we did not read to its end cannot leave the connection reusable.
     if (!req.complete) headers.connection = 'close';
-    if (!res.headersSent && !res.destroyed) res.writeHead(status, headers).end(JSON.stringify({ error: err.message }));
+    const body = JSON.stringify({ error: err.message });
+    headers['content-length'] = String(Buffer.byteLength(body));
+    if (!res.headersSent && !res.destroyed) res.writeHead(status, headers).end(body);
     opts.onResponse?.({ protocol, model, status, startNs, requestId, error: err });
   }
 }
@@ -136,7 +138,7 @@ class ResponseCloseSignal implements CancelSignal {
 function readBody(req: IncomingMessage, limit: number, maxChunks: number): Promise<Buffer> {
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-    return Promise.reject(new ServerError('UNSUPPORTED_MEDIA_TYPE', 'compressed request bodies are not supported; send the body uncompressed'));
+    return Promise.reject(new ServerError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding '${encoding.slice(0, 40)}' is not supported; send the body uncompressed`));
   }
   const declared = Number(req.headers['content-length']);
   if (declared > limit) return Promise.reject(tooLarge(limit));

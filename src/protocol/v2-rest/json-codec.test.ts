@@ -291,6 +291,7 @@ void describe('response encoding', () => {
   void test('FP32 values are written through Number (exact for the float value), -0 and large values are valid JSON', () => {
     const t: Tensor = { name: 'f', datatype: 'FP32', shape: [3], data: new Float32Array([0.1, 3e38, -0]) };
     const out = JSON.parse(encodeInferResponse(response([t]), reqWith({})).body.toString()) as { outputs: { data: number[] }[] };
-    assert.deepEqual(out.outputs[0].data.map((v) => Math.fround(v)), [Math.fround(0.1), Math.fround(3e38), 0]);
+    assert.deepEqual(out.outputs[0].data.map((v) => Math.fround(v)), [Math.fround(0.1), Math.fround(3e38), -0]);
+    assert.ok(Object.is(out.outputs[0].data[2], -0), '-0 keeps its sign (written -0.0)');
   });
 });
