@@ -8,7 +8,6 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { isTracing, Observability, type ObservabilityOptions } from '../observability/index.js';
 import { ModelRegistry } from '../repository/index.js';
 import { ByteBudget } from '../scheduler/index.js';
-import { createHttpApp } from './http-app.js';
 import { ManagementPolicy, type ModelControlMode } from './management-policy.js';
 
 export interface RunningServer {
@@ -61,12 +60,17 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
     },
   });
   await registry.init();
+  // Models load (check child, worker threads, sessions: other processes and threads) while this thread imports
+  // and starts the listeners: cold start is the longer of the two, not their sum.
+  const only = config.loadModel.trim() === '*' ? undefined : new Set(config.loadModel.split(',').map((n) => n.trim()).filter(Boolean));
+  const loading = registry.loadAll(only).catch((e: unknown) => logger.error({ err: e }, 'model repository scan failed'));
   obs.attach(registry);
   const policy = new ManagementPolicy(config.adminToken, config.modelControlMode as ModelControlMode);
   const service = new InferenceService(registry, {
     name: 'onnxserve', version: packageVersion(), extensions: EXTENSIONS, limits: { maxElements: config.maxElements }, policy,
   });
 
+  const { createHttpApp } = await import('./http-app.js');
   const app = await createHttpApp({
     api: service, logger, policy, observability: obs.http, onFastResponse: obs.fastResponse,
     // Spans are recorded by fastify's hooks: with tracing on, the infer routes stay on fastify.
@@ -91,8 +95,7 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
 
   const metricsPort = await obs.listen();
 
-  const only = config.loadModel.trim() === '*' ? undefined : new Set(config.loadModel.split(',').map((n) => n.trim()).filter(Boolean));
-  await registry.loadAll(only).catch((e: unknown) => logger.error({ err: e }, 'model repository scan failed'));
+  await loading;
   if (config.modelControlMode === 'poll') registry.startPolling(config.pollIntervalMs);
   service.markStarted();
   logger.info({ ms: Math.round(performance.now() - started), models: registry.index(true).length }, 'server ready');
