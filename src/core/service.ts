@@ -64,9 +64,10 @@ export class InferenceService implements V1Api {
         inputs: request.inputs, outputNames, rows, bytes: requestBytes(request.inputs), deadline, signal: ctx.signal,
       });
       ctx.trace?.executed(result.queueNs, result.batchSize);
+      const outputs = ordered(result.outputs, outputNames);
       const totalNs = Number(process.hrtime.bigint() - started);
       v.stats.recordRequest({ ok: true, totalNs, queueNs: result.queueNs, inputNs: result.run.inputNs, inferNs: result.run.inferNs, outputNs: result.run.outputNs }, rows);
-      return { modelName: v.name, modelVersion: v.versionText, id: request.id, outputs: ordered(result.outputs, outputNames) };
+      return { modelName: v.name, modelVersion: v.versionText, id: request.id, outputs };
     } catch (e) {
       const err = toServerError(e);
       ctx.trace?.failed(err.code, err.message);

@@ -198,7 +198,11 @@ export class ModelRegistry {
       this.models.set(name, record);
     }
     const run = record.lock.then(fn);
-    record.lock = run.then(() => undefined, () => undefined);
+    const held = record;
+    record.lock = run.then(() => undefined, () => undefined).then(() => {
+      // A load of a name the repository does not have leaves nothing behind: it stays "unknown" (404).
+      if (held.versions.size === 0 && !held.file && this.models.get(name) === held) this.models.delete(name);
+    });
     return run;
   }
 

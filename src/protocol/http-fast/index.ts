@@ -7,7 +7,7 @@
  * the same transport-neutral handlers, so behaviour is identical; `--no-fast-path` turns this off to compare.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { requestIdFrom } from '../../observability/request-log.js';
 import type { CancelSignal, InferContext, V1Api } from '../../core/index.js';
 import { invalidArgument, ServerError, toServerError } from '../../errors/index.js';
 import { httpStatus } from '../status-map.js';
@@ -43,8 +43,7 @@ export function createFastPath(opts: FastPathOptions): (req: IncomingMessage, re
 
 async function serve(opts: FastPathOptions, req: IncomingMessage, res: ServerResponse, protocol: 'v1' | 'v2-rest', m: RegExpExecArray): Promise<void> {
   const startNs = process.hrtime.bigint();
-  const header = req.headers['x-request-id'];
-  const requestId = typeof header === 'string' && header.length > 0 && header.length <= 128 ? header : randomUUID();
+  const requestId = requestIdFrom(req.headers['x-request-id']);
   let model = '';
   try {
     model = checkName(decode(m[1]), 'model name');
