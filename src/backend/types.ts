@@ -11,6 +11,8 @@ export interface SessionOptions {
   /** Tried in order; CPU is always the last resort. */
   readonly executionProviders: readonly ExecutionProvider[];
   readonly graphOptimization: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Run on the main thread instead of worker threads (tiny models only; see ort/in-process.ts). */
+  readonly inProcess?: boolean;
 }
 
 /** Where the time of one execution went, in nanoseconds (Triton's compute_input / infer / output). */

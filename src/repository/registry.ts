@@ -255,7 +255,7 @@ export class ModelRegistry {
     const started = performance.now();
     const log = this.opts.logger;
     try {
-      const options = sessionOptions(config, this.opts.defaults);
+      const options = sessionOptions(src.name, config, this.opts.defaults);
       v.model = await this.opts.backend.load(file, options);
       for (const w of v.model.warnings) log.warn({ model: src.name, version }, w);
       const eff = effectiveConfig(src.name, config, v.model.metadata);

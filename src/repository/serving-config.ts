@@ -14,6 +14,8 @@ export interface ServingDefaults {
   /** Default per-request timeout in microseconds; 0 = none. */
   readonly defaultTimeoutUs: number;
   readonly retryAfterSeconds: number;
+  /** Models run on the main thread (--in-process-models); config.pbtxt can ask the same per model. */
+  readonly inProcessModels: readonly string[];
 }
 
 export function readConfig(src: ModelSource): { config: ModelConfig | undefined; warnings: string[] } {
@@ -42,7 +44,7 @@ function intParam(config: ModelConfig | undefined, key: string): number | undefi
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
-export function sessionOptions(config: ModelConfig | undefined, d: ServingDefaults): SessionOptions {
+export function sessionOptions(name: string, config: ModelConfig | undefined, d: ServingDefaults): SessionOptions {
   const group = config?.instance_group?.[0];
   const count = config?.instance_group?.reduce((n, g) => n + (g.count || 1), 0);
   const wantsGpu = group?.kind === 'KIND_GPU';
@@ -60,6 +62,7 @@ export function sessionOptions(config: ModelConfig | undefined, d: ServingDefaul
     interOpThreads: intParam(config, 'inter_op_thread_count') ?? d.interOpThreads,
     executionProviders: providers,
     graphOptimization: 'all',
+    inProcess: config?.parameters?.execution_mode === 'in_process' || d.inProcessModels.includes(name),
   };
 }
 

@@ -57,6 +57,7 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
       maxQueueSize: config.maxQueueSize,
       defaultTimeoutUs: config.requestTimeoutMs * 1000,
       retryAfterSeconds: 1,
+      inProcessModels: (config.inProcessModels ?? '').split(',').map((n) => n.trim()).filter(Boolean),
     },
   });
   await registry.init();

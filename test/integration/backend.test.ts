@@ -1,6 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { get, post, startTestServer, type TestServer } from '../helpers/server.js';
+import { mlpReference } from '../../scripts/fixtures.js';
 
 const slowBody = { inputs: [{ name: 'x', shape: [1, 1], datatype: 'FP32', data: [0.75] }] };
 
@@ -60,5 +63,36 @@ describe('ORT backend in worker threads', () => {
     assert.ok(ok, 'the model serves again after its worker was replaced');
     const mlp = await post(`${s.url}/v1/models/mlp/infer`, { inputs: [[1, 2, 3, 4]] });
     assert.equal(mlp.status, 200, 'other models were untouched');
+  });
+});
+
+describe('in-process execution (an explicit per-model choice)', () => {
+  test('--in-process-models runs the model on the main thread with the same answers', async () => {
+    const s = await startTestServer(['mlp', 'multi_io'], { inProcessModels: 'mlp' });
+    try {
+      assert.equal(s.registry.resolve('mlp').model!.constructor.name, 'InProcessModel');
+      assert.equal(s.registry.resolve('multi_io').model!.constructor.name, 'OrtModel');
+      const rows = [[1, 2, 3, 4], [0.5, -1, 2, 0]];
+      const r = await post(`${s.url}/v1/models/mlp/infer`, { inputs: rows });
+      assert.equal(r.status, 200, r.text);
+      const expected = mlpReference(Float32Array.from(rows.flat()), 2);
+      r.body.outputs.y.flat().forEach((v: number, i: number) => assert.ok(Math.abs(v - expected[i]) < 1e-5));
+      const many = await Promise.all(Array.from({ length: 20 }, () => post(`${s.url}/v1/models/mlp/infer`, { inputs: rows })));
+      for (const m of many) assert.deepEqual(m.body.outputs.y, r.body.outputs.y);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test('config.pbtxt parameter execution_mode: in_process does the same', async () => {
+    const s = await startTestServer(['mlp'], {}, (dir) => {
+      writeFileSync(path.join(dir, 'mlp', 'config.pbtxt'), 'parameters { key: "execution_mode" value: { string_value: "in_process" } }\n');
+    });
+    try {
+      assert.equal(s.registry.resolve('mlp').model!.constructor.name, 'InProcessModel');
+      assert.equal((await post(`${s.url}/v1/models/mlp/infer`, { inputs: [[1, 2, 3, 4]] })).status, 200);
+    } finally {
+      await s.stop();
+    }
   });
 });

@@ -3,6 +3,7 @@ import type { ModelMetadata } from '../../core/index.js';
 import type { Tensor } from '../../tensor/index.js';
 import { ServerError } from '../../errors/index.js';
 import { OrtInstance } from './instance.js';
+import { InProcessModel } from './in-process.js';
 import { toModelMetadata } from './metadata.js';
 import type { WorkerInit } from './messages.js';
 
@@ -16,6 +17,7 @@ export class OrtBackend implements Backend {
   constructor(private readonly events: OrtBackendEvents = {}) {}
 
   async load(modelPath: string, options: SessionOptions): Promise<LoadedModel> {
+    if (options.inProcess) return InProcessModel.load(modelPath, options);
     const model = new OrtModel(modelPath, options, this.events);
     await model.start();
     return model;
@@ -31,7 +33,7 @@ class OrtModel implements LoadedModel {
   private readonly init: WorkerInit;
 
   constructor(private readonly modelPath: string, private readonly options: SessionOptions, private readonly events: OrtBackendEvents) {
-    const { instances: _instances, ...rest } = options;
+    const { instances: _instances, inProcess: _inProcess, ...rest } = options;
     this.init = { modelPath, options: rest };
   }
 
