@@ -195,6 +195,12 @@ export class Scheduler {
 
   private arm(t: bigint, ns: number): void {
     if (!Number.isFinite(ns)) return;
+    if (ns < 1e6) {
+      // Timers have 1 ms resolution: a 100 µs max_queue_delay would become ≥ 1 ms (measured: 429 req/s at c=1
+      // with the example's 100 µs). Below a millisecond, decide again at the end of the next loop turn instead.
+      this.pumpSoon();
+      return;
+    }
     const at = t + BigInt(Math.ceil(ns));
     if (this.timer && this.timerAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
