@@ -4,7 +4,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { loadPackageDefinition } from '../protocol/v2-grpc/index.js';
-import { openLoop, sleep } from './http-own.js';
+import { drive } from './http-own.js';
 import type { ModelMeta } from './payload.js';
 import { LatencyRecorder } from './stats.js';
 import type { LoadResult, LoadSpec } from './types.js';
@@ -88,14 +88,7 @@ export async function runGrpc(spec: LoadSpec): Promise<LoadResult> {
     ? setInterval(() => spec.onProgress?.(performance.now() - t0, latencies.count, errors), 500)
     : undefined;
   try {
-    if (spec.rate === undefined) {
-      const worker = async () => {
-        while (performance.now() < deadline) if (!(await one())) await sleep(1);
-      };
-      await Promise.all(Array.from({ length: spec.concurrency }, worker));
-    } else {
-      delayed = await openLoop(spec.rate, spec.concurrency, deadline, t0, one);
-    }
+    delayed = await drive(spec, deadline, t0, one);
   } finally {
     if (progress) clearInterval(progress);
     client.close();

@@ -71,17 +71,7 @@ export async function runOwnHttp(spec: LoadSpec): Promise<LoadResult> {
     ? setInterval(() => spec.onProgress?.(performance.now() - t0, latencies.count, errors), 500)
     : undefined;
   try {
-    if (spec.rate === undefined) {
-      const worker = async () => {
-        while (performance.now() < deadline) {
-          // After a failure (refused, reset, 503) do not spin: back off 1 ms, still within the deadline.
-          if (!(await one())) await sleep(1);
-        }
-      };
-      await Promise.all(Array.from({ length: spec.concurrency }, worker));
-    } else {
-      delayed = await openLoop(spec.rate, spec.concurrency, deadline, t0, one);
-    }
+    delayed = await drive(spec, deadline, t0, one);
   } finally {
     if (progress) clearInterval(progress);
     agent.destroy();
@@ -120,4 +110,19 @@ export async function openLoop(rate: number, cap: number, deadline: number, t0: 
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Closed loop (`concurrency` callers, each sending as soon as it has an answer; after a failure — refused,
+ * reset, 503 — it backs off 1 ms instead of spinning) or open loop at `rate`. Returns the open loop's count of
+ * sends that started late.
+ */
+export async function drive(spec: { rate?: number; concurrency: number }, deadline: number, t0: number,
+  one: () => Promise<boolean>): Promise<number> {
+  if (spec.rate !== undefined) return openLoop(spec.rate, spec.concurrency, deadline, t0, one);
+  const worker = async () => {
+    while (performance.now() < deadline) if (!(await one())) await sleep(1);
+  };
+  await Promise.all(Array.from({ length: spec.concurrency }, worker));
+  return 0;
 }
