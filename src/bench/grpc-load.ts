@@ -67,7 +67,7 @@ export async function runGrpc(spec: LoadSpec): Promise<LoadResult> {
   const latencies = new LatencyRecorder();
   let errors = 0;
   let firstError: string | undefined;
-  let delayed = 0;
+  let delayed: number;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const deadline = t0 + spec.durationMs;

@@ -50,7 +50,7 @@ export async function runOwnHttp(spec: LoadSpec): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency, maxFreeSockets: spec.concurrency });
   const latencies = new LatencyRecorder();
   let errors = 0;
-  let delayed = 0;
+  let delayed: number;
   let firstError: string | undefined;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
