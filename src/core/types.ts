@@ -1,4 +1,4 @@
-import type { InferTraceHooks } from '../observability/tracing.js';
+import type { InferTraceHooks } from '../observability/index.js';
 import type { Datatype, Tensor } from '../tensor/index.js';
 
 /** A dim is a non-negative integer, or -1 where the model leaves it free (a symbolic ONNX dim). */

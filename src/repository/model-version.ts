@@ -1,7 +1,7 @@
 import type { ModelMetadata, VersionState } from '../core/index.js';
 import type { LoadedModel } from '../backend/index.js';
 import type { Scheduler } from '../scheduler/index.js';
-import { VersionStats } from '../observability/stats.js';
+import { VersionStats } from '../observability/index.js';
 import type { ModelConfig } from './config/index.js';
 
 /** One version of a model: its state, and once READY its session, scheduler, statistics and effective config. */

@@ -2,7 +2,7 @@ import { realpath, stat } from 'node:fs/promises';
 import type { Backend, ExecutionProvider } from '../backend/index.js';
 import { ServerError, notFound } from '../errors/index.js';
 import { ByteBudget, Scheduler } from '../scheduler/index.js';
-import { VersionStats, type StatsListener } from '../observability/stats.js';
+import { VersionStats, type StatsListener } from '../observability/index.js';
 import type { RepositoryIndexEntry } from '../core/index.js';
 import { ModelVersion } from './model-version.js';
 import { scanModel, scanRepository, type ModelSource } from './scan.js';

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LoadedModel, RunResult } from '../backend/index.js';
 import { ServerError } from '../errors/index.js';
-import { VersionStats } from '../observability/stats.js';
+import { VersionStats } from '../observability/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { ByteBudget } from './budget.js';
 import { Scheduler, type Job, type SchedulerOptions } from './scheduler.js';

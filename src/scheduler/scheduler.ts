@@ -2,7 +2,7 @@ import { ServerError } from '../errors/index.js';
 import type { Tensor } from '../tensor/index.js';
 import type { CancelSignal } from '../core/types.js';
 import type { LoadedModel, RunResult } from '../backend/index.js';
-import type { VersionStats } from '../observability/stats.js';
+import type { VersionStats } from '../observability/index.js';
 import { batchKey, mergeInputs, splitOutputs } from './batch.js';
 import { decide, type BatchPolicy } from './policy.js';
 import type { ByteBudget } from './budget.js';

@@ -7,7 +7,7 @@
  * the same transport-neutral handlers, so behaviour is identical; `--no-fast-path` turns this off to compare.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { requestIdFrom } from '../../observability/request-log.js';
+import { requestIdFrom } from '../../observability/index.js';
 import type { CancelSignal, InferContext, V1Api } from '../../core/index.js';
 import { invalidArgument, ServerError, toServerError } from '../../errors/index.js';
 import { httpStatus } from '../status-map.js';
