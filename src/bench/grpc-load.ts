@@ -84,13 +84,9 @@ export async function runGrpc(spec: LoadSpec): Promise<LoadResult> {
       return false;
     }
   };
-  const progress = spec.onProgress
-    ? setInterval(() => spec.onProgress?.(performance.now() - t0, latencies.count, errors), 500)
-    : undefined;
   try {
-    delayed = await drive(spec, deadline, t0, one);
+    delayed = await drive(spec, deadline, t0, one, () => [latencies.count, errors]);
   } finally {
-    if (progress) clearInterval(progress);
     client.close();
   }
   const cpu = process.cpuUsage(cpu0);

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { LatencyRecorder } from './stats.js';
-import type { HttpPayload, LoadResult, LoadSpec } from './types.js';
+import type { HttpPayload, LoadResult, LoadSpec, ProgressFn } from './types.js';
 
 interface Outcome {
   ok: boolean;
@@ -67,13 +67,9 @@ export async function runOwnHttp(spec: LoadSpec): Promise<LoadResult> {
     return out.ok;
   };
 
-  const progress = spec.onProgress
-    ? setInterval(() => spec.onProgress?.(performance.now() - t0, latencies.count, errors), 500)
-    : undefined;
   try {
-    delayed = await drive(spec, deadline, t0, one);
+    delayed = await drive(spec, deadline, t0, one, () => [latencies.count, errors]);
   } finally {
-    if (progress) clearInterval(progress);
     agent.destroy();
   }
   const elapsedMs = performance.now() - t0;
@@ -114,15 +110,22 @@ export function sleep(ms: number): Promise<void> {
 
 /**
  * Closed loop (`concurrency` callers, each sending as soon as it has an answer; after a failure — refused,
- * reset, 503 — it backs off 1 ms instead of spinning) or open loop at `rate`. Returns the open loop's count of
- * sends that started late.
+ * reset, 503 — it backs off 1 ms instead of spinning) or open loop at `rate`, reporting progress every 500 ms
+ * from `counts` ([done, errors]). Returns the open loop's count of sends that started late.
  */
-export async function drive(spec: { rate?: number; concurrency: number }, deadline: number, t0: number,
-  one: () => Promise<boolean>): Promise<number> {
-  if (spec.rate !== undefined) return openLoop(spec.rate, spec.concurrency, deadline, t0, one);
-  const worker = async () => {
-    while (performance.now() < deadline) if (!(await one())) await sleep(1);
-  };
-  await Promise.all(Array.from({ length: spec.concurrency }, worker));
-  return 0;
+export async function drive(spec: { rate?: number; concurrency: number; onProgress?: ProgressFn }, deadline: number,
+  t0: number, one: () => Promise<boolean>, counts: () => [number, number]): Promise<number> {
+  const progress = spec.onProgress
+    ? setInterval(() => spec.onProgress?.(performance.now() - t0, ...counts()), 500)
+    : undefined;
+  try {
+    if (spec.rate !== undefined) return await openLoop(spec.rate, spec.concurrency, deadline, t0, one);
+    const worker = async () => {
+      while (performance.now() < deadline) if (!(await one())) await sleep(1);
+    };
+    await Promise.all(Array.from({ length: spec.concurrency }, worker));
+    return 0;
+  } finally {
+    if (progress) clearInterval(progress);
+  }
 }

@@ -4,7 +4,7 @@ import { runAutocannon, runWrk, findWrk } from './http-external.js';
 import { runOwnHttp } from './http-own.js';
 import { runGrpc } from './grpc-load.js';
 import { processCpuUs, processMemMiB, summarize } from './stats.js';
-import type { HttpClientKind, LoadResult, Payload, ProgressFn, Protocol, Target } from './types.js';
+import type { HttpClientKind, LoadResult, Payload, ProgressFn, Protocol, StepFigures, Target } from './types.js';
 
 export type ResolvedClient = 'own' | 'autocannon' | 'wrk' | 'grpc';
 
@@ -55,22 +55,10 @@ export interface StepInput {
   readonly onProgress?: ProgressFn;
 }
 
-export interface StepMeasurement {
+export interface StepMeasurement extends StepFigures {
   readonly client: ResolvedClient;
-  readonly requests: number;
-  readonly errors: number;
   readonly delayed: number;
   readonly elapsedMs: number;
-  readonly throughput: number;
-  readonly p50Ms: number;
-  readonly p90Ms: number;
-  readonly p99Ms: number;
-  readonly meanMs: number;
-  readonly maxMs: number;
-  readonly clientCpuUsPerReq?: number;
-  readonly serverCpuUsPerReq?: number;
-  readonly serverRssMiB?: number;
-  readonly firstError?: string;
 }
 
 export function runLoad(client: ResolvedClient, spec: Parameters<typeof runOwnHttp>[0]): Promise<LoadResult> {

@@ -49,15 +49,8 @@ export interface BenchOptions {
   readonly timeoutMs?: number;
 }
 
-export interface BenchStepResult {
-  readonly model: string;
-  readonly protocol: Protocol;
-  /** The generator that actually ran (auto resolved). */
-  readonly client: string;
-  readonly batchSize: number;
-  readonly concurrency?: number;
-  readonly requestRate?: number;
-  readonly durationS: number;
+/** The figures of one measured step, shared by the step runner and the reported result. */
+export interface StepFigures {
   /** Completed requests with a success status. */
   readonly requests: number;
   /** Failed requests: non-2xx, transport errors, timeouts. */
@@ -66,8 +59,6 @@ export interface BenchStepResult {
   readonly delayed?: number;
   /** Successful requests per second. */
   readonly throughput: number;
-  /** throughput × batch size. */
-  readonly inferencesPerSec: number;
   readonly p50Ms: number;
   readonly p90Ms: number;
   readonly p99Ms: number;
@@ -80,6 +71,19 @@ export interface BenchStepResult {
   /** Server VmRSS at the end of the step, MiB. */
   readonly serverRssMiB?: number;
   readonly firstError?: string;
+}
+
+export interface BenchStepResult extends StepFigures {
+  readonly model: string;
+  readonly protocol: Protocol;
+  /** The generator that actually ran (auto resolved). */
+  readonly client: string;
+  readonly batchSize: number;
+  readonly concurrency?: number;
+  readonly requestRate?: number;
+  readonly durationS: number;
+  /** throughput × batch size. */
+  readonly inferencesPerSec: number;
 }
 
 /** One ready-to-send HTTP request. The same bytes are sent every time (as perf_analyzer does by default). */
