@@ -49,12 +49,7 @@ async function start(overrides: Record<string, unknown>): Promise<Running> {
 async function stop(r: Running | undefined): Promise<void> {
   if (!r) return;
   r.grpc.close();
-  const keepAlive = setInterval(() => undefined, 1000);
-  try {
-    await r.server.stop();
-  } finally {
-    clearInterval(keepAlive);
-  }
+  await r.server.stop();
 }
 
 /** One management operation on one listener; `target` is a model that an unauthorized call must leave alone. */

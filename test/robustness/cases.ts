@@ -90,11 +90,9 @@ export async function startFixture(): Promise<Fixture> {
     async close() {
       client?.close();
       listener.close();
-      const keepAlive = setInterval(() => undefined, 1000);
       try {
         await server.close();
       } finally {
-        clearInterval(keepAlive);
         rmSync(repo, { recursive: true, force: true });
         rmSync(outside, { recursive: true, force: true });
       }
