@@ -34,8 +34,6 @@ export interface LoadedModel {
   readonly executionProviders: readonly ExecutionProvider[];
   readonly warnings: readonly string[];
   readonly instances: number;
-  /** Instances with no execution in flight. */
-  idleInstances(): number;
   run(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<RunResult>;
   dispose(): Promise<void>;
 }

@@ -15,9 +15,6 @@ class FakeModel implements LoadedModel {
   instances = 1;
   runs: number[][] = [];
   private gates: (() => void)[] = [];
-  idleInstances(): number {
-    return 1;
-  }
   async run(inputs: readonly Tensor[]): Promise<RunResult> {
     const x = inputs[0].data as Float32Array;
     this.runs.push(Array.from(x));

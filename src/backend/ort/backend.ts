@@ -58,12 +58,6 @@ class OrtModel implements LoadedModel {
     }
   }
 
-  idleInstances(): number {
-    let n = 0;
-    for (const s of this.slots) if (s.alive && s.inFlight === 0) n++;
-    return n;
-  }
-
   run(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<RunResult> {
     if (this.disposed) return Promise.reject(new ServerError('UNAVAILABLE', 'model is unloaded'));
     // Least outstanding work first; the scheduler above normally hands work only to idle instances.

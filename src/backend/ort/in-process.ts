@@ -4,7 +4,7 @@ import { ServerError } from '../../errors/index.js';
 import type { Tensor } from '../../tensor/index.js';
 import type { ExecutionProvider, LoadedModel, RunResult, SessionOptions } from '../types.js';
 import { toModelMetadata } from './metadata.js';
-import { createSession, fromOrt, ioMetadata, toOrt } from './session.js';
+import { createSession, fromOrt, ioMetadata, shortMessage, toOrt } from './session.js';
 
 /**
  * A session on the main thread: an explicit per-model choice (config.pbtxt parameter `execution_mode:
@@ -14,7 +14,6 @@ import { createSession, fromOrt, ioMetadata, toOrt } from './session.js';
  */
 export class InProcessModel implements LoadedModel {
   readonly instances = 1;
-  private running = 0;
   private disposed = false;
 
   private constructor(private readonly session: ort.InferenceSession, readonly metadata: ModelMetadata,
@@ -29,30 +28,21 @@ export class InProcessModel implements LoadedModel {
     return new InProcessModel(created.session, { inputs: meta.inputs, outputs: meta.outputs }, created.providers, warnings);
   }
 
-  idleInstances(): number {
-    return this.running === 0 ? 1 : 0;
-  }
-
   async run(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<RunResult> {
     if (this.disposed) throw new ServerError('UNAVAILABLE', 'model is unloaded');
-    this.running++;
+    const t0 = process.hrtime.bigint();
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const t of inputs) feeds[t.name] = toOrt(t);
+    const t1 = process.hrtime.bigint();
+    let results: ort.InferenceSession.OnnxValueMapType;
     try {
-      const t0 = process.hrtime.bigint();
-      const feeds: Record<string, ort.Tensor> = {};
-      for (const t of inputs) feeds[t.name] = toOrt(t);
-      const t1 = process.hrtime.bigint();
-      let results: ort.InferenceSession.OnnxValueMapType;
-      try {
-        results = await this.session.run(feeds, [...outputNames]);
-      } catch (e) {
-        throw new ServerError('INTERNAL', `inference failed: ${e instanceof Error ? e.message.split('\n')[0].slice(0, 200) : String(e)}`);
-      }
-      const t2 = process.hrtime.bigint();
-      const outputs = outputNames.map((name) => fromOrt(name, results[name]));
-      return { outputs, timings: { inputNs: Number(t1 - t0), inferNs: Number(t2 - t1), outputNs: Number(process.hrtime.bigint() - t2) } };
-    } finally {
-      this.running--;
+      results = await this.session.run(feeds, [...outputNames]);
+    } catch (e) {
+      throw new ServerError('INTERNAL', `inference failed: ${shortMessage(e)}`);
     }
+    const t2 = process.hrtime.bigint();
+    const outputs = outputNames.map((name) => fromOrt(name, results[name]));
+    return { outputs, timings: { inputNs: Number(t1 - t0), inferNs: Number(t2 - t1), outputNs: Number(process.hrtime.bigint() - t2) } };
   }
 
   async dispose(): Promise<void> {
