@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Transform, type TransformCallback } from 'node:stream';
 import { ServerError } from '../errors/index.js';
+import { checkContentEncoding } from '../protocol/request-context.js';
 
 /**
  * Caps the number of chunks in one body. Measured here: a default fastify route fed 1,000,000 one-byte chunks
@@ -29,10 +30,7 @@ export async function limitChunks(request: FastifyRequest, _reply: FastifyReply,
   return counted;
 }
 
-/** Compressed bodies are refused before they are read: we do not inflate them, so a decompression bomb never runs. */
+/** fastify's side of checkContentEncoding (protocol/request-context). */
 export async function refuseEncodedBodies(request: FastifyRequest): Promise<void> {
-  const encoding = request.headers['content-encoding'];
-  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-    throw new ServerError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding '${encoding.slice(0, 40)}' is not supported; send the body uncompressed`);
-  }
+  checkContentEncoding(request.headers['content-encoding']);
 }

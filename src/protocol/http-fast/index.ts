@@ -8,10 +8,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { requestIdFrom } from '../../observability/index.js';
-import type { CancelSignal, InferContext, V1Api } from '../../core/index.js';
+import type { InferContext, V1Api } from '../../core/index.js';
+import { checkContentEncoding, ResponseCloseSignal } from '../request-context.js';
 import { invalidArgument, ServerError, toServerError } from '../../errors/index.js';
 import { httpStatus } from '../status-map.js';
-import { handleV1Infer } from '../v1-rest/routes.js';
+import { handleV1Infer } from '../v1-rest/index.js';
 import { acceptsInferContentType, checkName, handleV2Infer, HEADER_LENGTH, parseJson, unsupportedContentType } from '../v2-rest/index.js';
 
 export interface FastPathOptions {
@@ -51,6 +52,7 @@ async function serve(opts: FastPathOptions, req: IncomingMessage, res: ServerRes
     if (protocol === 'v2-rest' && !acceptsInferContentType(req.headers['content-type'])) throw unsupportedContentType(req.headers['content-type']);
     if (protocol === 'v1' && !isJson(req.headers['content-type'])) throw new ServerError('UNSUPPORTED_MEDIA_TYPE', 'the V1 API takes application/json');
     const limit = protocol === 'v1' ? opts.maxJsonBodyBytes : opts.maxBodyBytes;
+    checkContentEncoding(req.headers['content-encoding']);
     const body = await readBody(req, limit, opts.maxChunks);
     const ctx = context(res, requestId);
     let out: Buffer | string;
@@ -102,43 +104,8 @@ function context(res: ServerResponse, requestId: string): InferContext {
   return { signal: new ResponseCloseSignal(res), requestId };
 }
 
-/**
- * Aborted when the response closes before it finished: a CancelSignal without an EventTarget per request, and
- * without even a 'close' listener unless the scheduler asks to be told (a request that waits in a queue).
- */
-class ResponseCloseSignal implements CancelSignal {
-  private listener: (() => void) | undefined;
-  private watching = false;
-
-  constructor(private readonly res: ServerResponse) {}
-
-  get aborted(): boolean {
-    return this.res.destroyed && !this.res.writableFinished;
-  }
-
-  addEventListener(_type: 'abort', listener: () => void): void {
-    this.listener = listener;
-    if (this.watching) return;
-    this.watching = true;
-    this.res.once('close', () => {
-      if (this.res.writableFinished) return;
-      const fn = this.listener;
-      this.listener = undefined;
-      fn?.();
-    });
-  }
-
-  removeEventListener(_type: 'abort', listener: () => void): void {
-    if (this.listener === listener) this.listener = undefined;
-  }
-}
-
 /** The whole body, refused as soon as it passes the byte or chunk limit (before it is all buffered). */
 function readBody(req: IncomingMessage, limit: number, maxChunks: number): Promise<Buffer> {
-  const encoding = req.headers['content-encoding'];
-  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-    return Promise.reject(new ServerError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding '${encoding.slice(0, 40)}' is not supported; send the body uncompressed`));
-  }
   const declared = Number(req.headers['content-length']);
   if (declared > limit) return Promise.reject(tooLarge(limit));
   return new Promise((resolve, reject) => {
