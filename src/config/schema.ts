@@ -41,13 +41,12 @@ export const SETTINGS = [
   { key: 'adminToken', flag: 'admin-token', type: 'string', default: undefined, help: 'when set, every management route (load, unload, repository index; HTTP and gRPC) needs "Authorization: Bearer <token>"' },
   { key: 'safeLoad', flag: 'safe-load', type: 'bool', default: true, help: 'check each new or changed model file in a short-lived child process first, so a model that crashes the runtime cannot take the server down (--no-safe-load to skip)' },
   { key: 'drainDelayMs', flag: 'drain-delay-ms', type: 'int', default: 5000, min: 0, help: 'on SIGTERM, how long readiness reports 503 before the listeners close (lets load balancers stop sending)' },
-  { key: 'exitTimeoutMs', flag: 'exit-timeout-ms', type: 'int', default: 30_000, min: 0, help: 'on SIGTERM, longest wait for in-flight and queued requests before exiting anyway' },
+  { key: 'exitTimeoutMs', flag: 'exit-timeout-ms', type: 'int', default: 20_000, min: 0, help: "on SIGTERM, longest wait for in-flight and queued requests before exiting anyway (drain delay + this fit Kubernetes' default 30 s grace period)" },
   { key: 'maxJsonBodyBytes', flag: 'max-json-body-bytes', type: 'int', default: 32 * 1024 * 1024, min: 1024, help: 'largest JSON inference body (binary bodies: --max-body-bytes)' },
   { key: 'metrics', flag: 'metrics', type: 'bool', default: true, help: 'serve Prometheus metrics (Triton\'s nv_inference_* names and onnxserve_*) at GET /metrics on the HTTP port (--no-metrics to turn them off)' },
   { key: 'metricsPort', flag: 'metrics-port', type: 'int', default: 0, min: 0, help: 'also serve /metrics on this port, as Triton does (0 = only on the HTTP port)' },
   { key: 'trace', flag: 'trace', type: 'bool', default: false, help: 'export OpenTelemetry traces over OTLP/HTTP (OTEL_EXPORTER_OTLP_* set the endpoint; also on when OTEL_TRACES_EXPORTER=otlp or OTEL_EXPORTER_OTLP_ENDPOINT is set)' },
   { key: 'logRequests', flag: 'log-requests', type: 'bool', default: false, help: 'log one info line per request: model, protocol, status, duration, request id' },
-  { key: 'fastPath', flag: 'fast-path', type: 'bool', default: true, help: 'serve the infer routes on bare node:http instead of fastify (--no-fast-path to compare; off while tracing, whose spans fastify records)' },
   { key: 'grpcMaxMessageBytes', flag: 'grpc-max-message-bytes', type: 'int', default: 64 * 1024 * 1024, min: 1024, help: 'largest gRPC message, both directions' },
 ] as const satisfies readonly SettingSpec[];
 

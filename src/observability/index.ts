@@ -10,7 +10,6 @@ export {
   isTracing, startTracing, tracingRequested, contextFromHeaders, contextFromMetadata, InferTrace,
   type InferTraceHooks, type TracingHandle, type TracingSettings, type SpanExporter, type MetadataLike,
 } from './tracing.js';
-export { installHttpObservability, httpTrace, fastPathObserver, type HttpObservability, type FastPathResponse } from './http.js';
-export { GrpcInferObservation, observeGrpc, rememberTraceParent, type GrpcObserver } from './grpc.js';
+export { RequestObserver, Observation, type Endpoint, type RequestStart, type RequestObserverOptions } from './request-observer.js';
 export { genReqId, requestIdFrom, REQUEST_ID_PATTERN, type AccessRecord } from './request-log.js';
 export { Observability, type ObservabilitySettings, type ObservabilityOptions } from './setup.js';

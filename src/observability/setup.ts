@@ -6,9 +6,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from './logger.js';
-import type { GrpcObserver } from './grpc.js';
-import { fastPathObserver, type FastPathResponse, type HttpObservability } from './http.js';
 import { ServerMetrics, type ServedModels } from './metrics.js';
+import { RequestObserver } from './request-observer.js';
 import type { StatsListener } from './stats.js';
 import { startTracing, type SpanExporter, type TracingHandle } from './tracing.js';
 
@@ -33,10 +32,8 @@ export interface ObservabilityOptions {
 
 export class Observability {
   readonly metrics: ServerMetrics | undefined;
-  readonly http: HttpObservability;
-  readonly grpc: GrpcObserver;
-  /** createHttpApp's onFastResponse: metrics and access log of the bare node:http infer routes. */
-  readonly fastResponse: (r: FastPathResponse) => void;
+  /** The one request observer, given to the HTTP pipeline and the gRPC handlers alike. */
+  readonly observer: RequestObserver;
   private models: ServedModels | undefined;
   private metricsServer: Server | undefined;
   private tracing: TracingHandle | undefined;
@@ -44,9 +41,7 @@ export class Observability {
   private constructor(private readonly settings: ObservabilitySettings, private readonly logger: Logger) {
     this.metrics = settings.metrics ? new ServerMetrics() : undefined;
     const knownModel = (name: string): boolean => (this.models?.versions(name).length ?? 0) > 0;
-    this.http = { metrics: this.metrics, logRequests: settings.logRequests, knownModel };
-    this.grpc = { metrics: this.metrics, logRequests: settings.logRequests, logger, knownModel };
-    this.fastResponse = fastPathObserver(this.http, logger);
+    this.observer = new RequestObserver({ metrics: this.metrics, logRequests: settings.logRequests, logger, knownModel });
   }
 
   static async start(settings: ObservabilitySettings, logger: Logger, serviceVersion: string, options: ObservabilityOptions = {}): Promise<Observability> {

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
-import { OrtBackend } from '../backend/index.js';
+import { OrtBackend, type Backend } from '../backend/index.js';
 import type { ServerConfig } from '../config/index.js';
 import { InferenceService } from '../core/index.js';
-import { createLogger, isTracing, Observability, type Logger, type ObservabilityOptions } from '../observability/index.js';
+import { createLogger, Observability, type Logger, type ObservabilityOptions } from '../observability/index.js';
 import { ModelRegistry } from '../repository/index.js';
 import { ByteBudget } from '../scheduler/index.js';
+import type { HttpApp } from './http-app.js';
 import { ManagementPolicy, type ModelControlMode } from './management-policy.js';
 
 export interface RunningServer {
@@ -29,11 +28,22 @@ export function packageVersion(): string {
   return pkg.version;
 }
 
-export async function startServer(config: ServerConfig, options: { logger?: Logger } & ObservabilityOptions = {}): Promise<RunningServer> {
+export interface StartOptions extends ObservabilityOptions {
+  readonly logger?: Logger;
+  /** Runs the models (tests: a gated fake); default onnxruntime in worker threads. */
+  readonly backend?: Backend;
+  /**
+   * Aborted (SIGTERM during start-up): stop waiting for the startup models; the caller then close()s, which
+   * drains and lets the loads finish before releasing them.
+   */
+  readonly signal?: AbortSignal;
+}
+
+export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const obs = await Observability.start(config, logger, packageVersion(), options);
   const started = performance.now();
-  const backend = new OrtBackend({
+  const backend = options.backend ?? new OrtBackend({
     onWorkerExit: (e) => {
       logger.error({ code: e.code, replaced: e.replaced }, 'model worker exited unexpectedly');
       obs.onWorkerExit(e);
@@ -71,15 +81,12 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
   });
 
   const { createHttpApp } = await import('./http-app.js');
-  const app = await createHttpApp({
-    api: service, logger, policy, observability: obs.http, onFastResponse: obs.fastResponse,
-    // Spans are recorded by fastify's hooks: with tracing on, the infer routes stay on fastify.
-    fastPath: config.fastPath && !isTracing(),
-    maxBodyBytes: config.maxBodyBytes, maxJsonBodyBytes: config.maxJsonBodyBytes, maxElements: config.maxElements,
+  const app = createHttpApp({
+    api: service, logError: (o, msg) => logger.error(o, msg), authorize: (a) => policy.authorize(a), observer: obs.observer,
+    metrics: obs.metrics, maxBodyBytes: config.maxBodyBytes, maxJsonBodyBytes: config.maxJsonBodyBytes, maxElements: config.maxElements,
   });
   // Listen first so liveness answers while models load; readiness waits for them.
-  await app.listen({ host: config.host, port: config.httpPort });
-  const httpPort = (app.server.address() as AddressInfo).port;
+  const httpPort = await app.listen(config.host, config.httpPort);
   logger.info({ address: `http://${config.host}:${httpPort}` }, 'HTTP listening');
 
   let grpc: { port: number; close(graceMs?: number): Promise<void> } | undefined;
@@ -88,21 +95,27 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
     grpc = await startGrpcServer(service, {
       host: config.host, port: config.grpcPort, maxMessageBytes: config.grpcMaxMessageBytes, maxElements: config.maxElements, logger,
       authorizeManagement: (authorization) => policy.authorize(authorization),
-      observer: obs.grpc,
+      observer: obs.observer,
     });
     logger.info({ address: `${config.host}:${grpc.port}` }, 'gRPC listening');
   }
 
   const metricsPort = await obs.listen();
 
-  await loading;
-  if (config.modelControlMode === 'poll') registry.startPolling(config.pollIntervalMs);
-  service.markStarted();
-  logger.info({ ms: Math.round(performance.now() - started), models: registry.index(true).length }, 'server ready');
+  const stopped = options.signal && new Promise<void>((resolve) => {
+    if (options.signal!.aborted) resolve();
+    options.signal!.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await (stopped ? Promise.race([loading, stopped]) : loading);
+  if (!options.signal?.aborted) {
+    if (config.modelControlMode === 'poll') registry.startPolling(config.pollIntervalMs);
+    service.markStarted();
+    logger.info({ ms: Math.round(performance.now() - started), models: registry.index(true).length }, 'server ready');
+  }
 
   let closing: Promise<void> | undefined;
   const close = (opts: ShutdownOptions = { drainDelayMs: 0, exitTimeoutMs: config.exitTimeoutMs }): Promise<void> => {
-    closing ??= shutdown({ app, grpc, registry, service, logger }, opts).finally(() => obs.close());
+    closing ??= shutdown({ app, grpc, registry, service, logger, loading }, opts).finally(() => obs.close());
     return closing;
   };
   return { httpPort, grpcPort: grpc?.port, metricsPort, service, registry, logger, close };
@@ -116,11 +129,13 @@ export interface ShutdownOptions {
 }
 
 interface Parts {
-  readonly app: FastifyInstance;
+  readonly app: HttpApp;
   readonly grpc: { close(graceMs?: number): Promise<void> } | undefined;
   readonly registry: ModelRegistry;
   readonly service: InferenceService;
   readonly logger: Logger;
+  /** The startup loads: a shutdown during start-up lets them finish before the models are released. */
+  readonly loading: Promise<unknown>;
 }
 
 /**
@@ -135,13 +150,15 @@ async function shutdown(p: Parts, opts: ShutdownOptions): Promise<void> {
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), opts.exitTimeoutMs);
   });
-  // app.close() stops listening, closes idle keep-alive sockets and resolves once in-flight requests answered.
+  // app.close() stops listening, closes idle keep-alive sockets and resolves once in-flight requests are answered.
   const finished = Promise.all([p.app.close(), p.grpc?.close(opts.exitTimeoutMs)]).then(() => 'done' as const);
   const outcome = await Promise.race([finished, timedOut]);
   clearTimeout(timer);
   if (outcome === 'timeout') {
+    p.app.server.closeAllConnections();
     p.logger.error({ exitTimeoutMs: opts.exitTimeoutMs }, 'in-flight requests did not finish before the exit timeout');
     throw new Error('exit timeout');
   }
+  await p.loading;
   await p.registry.close();
 }

@@ -247,8 +247,8 @@ describe('metrics switches', () => {
     }
   });
 
-  test('--fast-path (infer routes on bare node:http): the same duration series and Triton counters', async () => {
-    const s = await startTestServer(['mlp'], { fastPath: true });
+  test('V1 infer on the one HTTP pipeline: duration series by status, Triton counters, no series for unknown names', async () => {
+    const s = await startTestServer(['mlp']);
     try {
       const ok = await request(`${s.url}/v1/models/mlp/infer`, { method: 'POST', json: { inputs: [[1, 2, 3, 4]] }, headers: { 'x-request-id': 'fast-1' } });
       assert.equal(ok.status, 200, ok.text);

@@ -1,8 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import type { InferContext, V1Api } from '../../core/index.js';
 import { invalidArgument } from '../../errors/index.js';
-import { requestContext } from '../request-context.js';
+import type { HttpRequest, HttpRoute } from '../http/index.js';
 import { parseJson } from '../json-data/index.js';
+import { checkName } from '../v2-rest/index.js';
 import { decodeV1Request, encodeV1Response } from './codec.js';
 
 export interface V1RoutesOptions {
@@ -11,46 +11,49 @@ export interface V1RoutesOptions {
   readonly maxElements: number;
 }
 
+/** The seed's load body is a name and a path: a small JSON object. */
+const LOAD_BODY = { accept: 'json', limit: 64 * 1024 } as const;
+
 /** The seed's REST API, verbatim: its curl commands work unchanged against these routes. */
-export async function v1RestRoutes(app: FastifyInstance, opts: V1RoutesOptions): Promise<void> {
+export function v1RestRoutes(opts: V1RoutesOptions): HttpRoute[] {
   const { api } = opts;
-  // The same JSON reader as V2 (depth limit, __proto__ refused), so both APIs answer bad JSON alike.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
-    try {
-      done(null, parseJson(body));
-    } catch (e) {
-      done(e as Error);
-    }
-  });
-
-  app.post('/v1/models', async (request) => {
-    const body = request.body as { name?: unknown; path?: unknown } | undefined;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidArgument("body must be a JSON object with 'name' and 'path'");
-    // Only a name and a repository path: no URL, file contents or config can come from the wire.
-    for (const key of Object.keys(body)) if (key !== 'name' && key !== 'path') throw invalidArgument(`unknown field '${key.slice(0, 64)}'; the body takes 'name' and 'path'`);
-    await api.loadModelFile(body.name, body.path);
-    return { status: 'loaded', name: body.name, message: 'Model loaded successfully' };
-  });
-
-  app.get('/v1/models', async () => ({ models: api.listModels() }));
-
-  app.get<{ Params: { name: string } }>('/v1/models/:name', async (request) => api.describeModel(request.params.name));
-
-  app.delete<{ Params: { name: string } }>('/v1/models/:name', async (request) => {
-    await api.unloadModel(request.params.name);
-    return { status: 'unloaded', name: request.params.name, message: 'Model unloaded successfully' };
-  });
-
-  app.post<{ Params: { name: string } }>('/v1/models/:name/infer', { bodyLimit: opts.maxBodyBytes }, async (request, reply) => {
-    const answer = await handleV1Infer(api, opts.maxElements, request.params.name, request.body, requestContext(request, reply));
-    return reply.type('application/json').send(answer);
-  });
-
-  app.get('/health', async () => ({ status: api.isReady() ? 'healthy' : 'starting', models: api.repositoryIndex(true).length }));
+  const base = { protocol: 'v1' } as const;
+  return [
+    { ...base, method: 'POST', path: '/v1/models', endpoint: 'repository', management: 'load', body: LOAD_BODY,
+      summary: 'Load (or reload) a model file of the repository under a name', handle: async (r) => {
+        // The same JSON reader as V2 (depth limit, __proto__ refused), so both APIs answer bad JSON alike.
+        const body = parseJson(r.body) as { name?: unknown; path?: unknown } | undefined;
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidArgument("body must be a JSON object with 'name' and 'path'");
+        // Only a name and a repository path: no URL, file contents or config can come from the wire.
+        for (const key of Object.keys(body)) if (key !== 'name' && key !== 'path') throw invalidArgument(`unknown field '${key.slice(0, 64)}'; the body takes 'name' and 'path'`);
+        await api.loadModelFile(body.name, body.path);
+        return { body: { status: 'loaded', name: body.name, message: 'Model loaded successfully' } };
+      } },
+    { ...base, method: 'GET', path: '/v1/models', endpoint: 'metadata', summary: 'Every model version with its state',
+      handle: () => ({ body: { models: api.listModels() } }) },
+    { ...base, method: 'GET', path: '/v1/models/:name', endpoint: 'metadata', summary: 'One model: inputs, outputs, state',
+      handle: (r) => ({ body: api.describeModel(nameOf(r)) }) },
+    { ...base, method: 'DELETE', path: '/v1/models/:name', endpoint: 'repository', management: 'unload',
+      summary: 'Unload a model once its in-flight requests finish', handle: async (r) => {
+        const name = nameOf(r);
+        await api.unloadModel(name);
+        return { body: { status: 'unloaded', name, message: 'Model unloaded successfully' } };
+      } },
+    { ...base, method: 'POST', path: '/v1/models/:name/infer', endpoint: 'infer',
+      body: { accept: 'json', limit: opts.maxBodyBytes, limitFlag: '--max-json-body-bytes' },
+      summary: 'Inference on rows ([[...]]) or named inputs', handle: async (r) => ({
+        body: await handleV1Infer(api, opts.maxElements, nameOf(r), parseJson(r.body), r.ctx),
+      }) },
+    { ...base, method: 'GET', path: '/health', endpoint: 'health', summary: "The seed's health check",
+      handle: () => ({ body: { status: api.isReady() ? 'healthy' : 'starting', models: api.repositoryIndex(true).length } }) },
+  ];
 }
 
-/** One V1 inference on an already parsed JSON body, whatever HTTP stack carried it. */
+function nameOf(r: HttpRequest): string {
+  return checkName(r.params.name ?? '', 'model name');
+}
+
+/** One V1 inference on an already parsed JSON body. */
 export async function handleV1Infer(api: V1Api, maxElements: number, name: string, body: unknown, ctx: InferContext): Promise<string> {
   const decoded = decodeV1Request(body, api.modelMetadata(name), maxElements);
   return encodeV1Response(await api.infer(decoded, ctx));

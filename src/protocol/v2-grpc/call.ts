@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Metadata, status as GrpcStatus, type StatusObject } from '@grpc/grpc-js';
 import type { InferContext, InferenceApi } from '../../core/index.js';
 import { isServerError } from '../../errors/index.js';
-import { GrpcInferObservation, rememberTraceParent } from '../../observability/index.js';
+import { contextFromMetadata, type Observation, type RequestObserver } from '../../observability/index.js';
 import { grpcStatus } from '../status-map.js';
 import { decodeModelInferRequest, encodeModelInferResponse, type DecodeLimits } from './codec.js';
 import { clip } from './parameters.js';
@@ -72,13 +72,23 @@ function requestIdOf(call: CallLike): string {
   return typeof v === 'string' && /^[\x21-\x7e]{1,128}$/.test(v) ? v : randomUUID();
 }
 
+/** A call's inference context, and the observation of each request it carries (ModelStreamInfer: several). */
+export interface CallContext {
+  readonly ctx: InferContext;
+  readonly abort: () => void;
+  /** The call's answer is ready: a later 'cancelled' is grpc-js's end-of-call event, not an abort. */
+  readonly settle: () => void;
+  /** Metrics, access log and trace of one request; undefined when all three are off. */
+  readonly observe: () => Observation | undefined;
+}
+
 /**
  * The call's context: its deadline (grpc-timeout header) and a signal aborted when the client cancels or the
  * deadline passes, so queued work for a gone client is dropped. grpc-js also emits 'cancelled' after every
  * call it has finished normally, so the caller settles the context once its answer is ready; a 'cancelled'
  * after that is not an abort.
  */
-export function contextFor(call: CallLike): { ctx: InferContext; abort: () => void; settle: () => void } {
+export function contextFor(call: CallLike, observer: RequestObserver | undefined, rpc: string): CallContext {
   const ac = new AbortController();
   let settled = false;
   call.on('cancelled', () => {
@@ -86,23 +96,31 @@ export function contextFor(call: CallLike): { ctx: InferContext; abort: () => vo
   });
   const deadline = deadlineOf(call);
   const ctx: InferContext = { signal: ac.signal, requestId: requestIdOf(call), ...(deadline !== undefined ? { deadline } : {}) };
-  rememberTraceParent(ctx, call.metadata);
-  return { ctx, abort: () => ac.abort(), settle: () => { settled = true; } };
+  return {
+    ctx,
+    abort: () => ac.abort(),
+    settle: () => { settled = true; },
+    observe: () => observer?.begin({
+      protocol: 'v2-grpc', endpoint: 'infer', requestId: ctx.requestId!, route: rpc, traceParent: () => contextFromMetadata(call.metadata),
+      attributes: { 'rpc.system': 'grpc', 'rpc.service': 'inference.GRPCInferenceService', 'rpc.method': rpc },
+    }),
+  };
 }
 
-export async function inferOnce(api: InferenceApi, msg: WireModelInferRequest, ctx: InferContext, limits: DecodeLimits): Promise<WireModelInferResponse> {
-  // Metrics, access log and trace of this request; undefined when all three are off.
-  const obs = GrpcInferObservation.begin(api, msg.model_name, ctx);
+export async function inferOnce(api: InferenceApi, msg: WireModelInferRequest, call: CallContext, limits: DecodeLimits): Promise<WireModelInferResponse> {
+  const obs = call.observe();
+  const ctx = obs?.trace ? { ...call.ctx, trace: obs.trace } : call.ctx;
   try {
     const req = decodeModelInferRequest(msg, limits);
-    const res = await api.infer(req, obs?.ctx ?? ctx);
+    const res = await api.infer(req, ctx);
     const out = encodeModelInferResponse(res, req);
     obs?.encoded();
-    obs?.done('OK');
+    obs?.end('OK', msg.model_name);
     return out;
   } catch (e) {
     if (typeof e === 'object' && e !== null && ctx.requestId !== undefined) failedRequestIds.set(e, ctx.requestId);
-    obs?.done(GrpcStatus[isServerError(e) ? grpcStatus(e.code) : GrpcStatus.INTERNAL]);
+    const err = isServerError(e) ? e : undefined;
+    obs?.end(GrpcStatus[err ? grpcStatus(err.code) : GrpcStatus.INTERNAL], msg.model_name, err?.message);
     throw e;
   }
 }

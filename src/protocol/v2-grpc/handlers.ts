@@ -6,6 +6,7 @@
 import type { Metadata, ServerUnaryCall, UntypedServiceImplementation, sendUnaryData } from '@grpc/grpc-js';
 import type { InferenceApi, ModelStatistics, StatDuration, TensorSpec } from '../../core/index.js';
 import { invalidArgument, isServerError } from '../../errors/index.js';
+import type { RequestObserver } from '../../observability/index.js';
 import { contextFor, inferOnce, toGrpcError, type GrpcLogger } from './call.js';
 import type { DecodeLimits } from './codec.js';
 import { toWireModelConfig } from './model-config.js';
@@ -19,6 +20,8 @@ export interface HandlerOptions {
    * value; throws a ServerError (UNAUTHENTICATED / PERMISSION_DENIED) to refuse. Absent: management is open.
    */
   readonly authorizeManagement?: (authorization: string | undefined) => void | Promise<void>;
+  /** Metrics, access log and traces of each inference request. */
+  readonly observer?: RequestObserver;
 }
 
 type Req = Record<string, unknown>;
@@ -132,10 +135,10 @@ export function createHandlers(api: InferenceApi, opts: HandlerOptions): Untyped
       };
     }),
     ModelInfer: unary('ModelInfer', log, (req, call) => {
-      const { ctx, settle } = contextFor(call);
-      return inferOnce(api, req, ctx, opts.limits).finally(settle);
+      const c = contextFor(call, opts.observer, 'ModelInfer');
+      return inferOnce(api, req, c, opts.limits).finally(c.settle);
     }),
-    ModelStreamInfer: modelStreamInfer(api, opts.limits, log),
+    ModelStreamInfer: modelStreamInfer(api, opts.limits, log, opts.observer),
     ModelConfig: unary('ModelConfig', log, (req) => ({ config: toWireModelConfig(api.modelConfig(text(req.name), optional(req.version))) })),
     ModelStatistics: unary('ModelStatistics', log, (req) => ({
       model_stats: api.statistics(optional(req.name), optional(req.version)).map(modelStatistics),

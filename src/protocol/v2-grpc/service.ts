@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { InferenceApi } from '../../core/index.js';
-import { observeGrpc, type GrpcObserver } from '../../observability/index.js';
+import type { RequestObserver } from '../../observability/index.js';
 import { silentLogger, type GrpcLogger } from './call.js';
 import { createHandlers } from './handlers.js';
 import { LOADER_OPTIONS } from './wire.js';
@@ -28,7 +28,7 @@ export interface GrpcServerOptions {
   /** See HandlerOptions.authorizeManagement: guards RepositoryIndex / RepositoryModelLoad / RepositoryModelUnload. */
   readonly authorizeManagement?: (authorization: string | undefined) => void | Promise<void>;
   /** Metrics and access log of each inference request (observability/grpc.ts). */
-  readonly observer?: GrpcObserver;
+  readonly observer?: RequestObserver;
 }
 
 export interface GrpcServerHandle {
@@ -92,7 +92,6 @@ function shutdown(server: grpc.Server, graceMs: number): Promise<void> {
 
 export async function startGrpcServer(api: InferenceApi, opts: GrpcServerOptions): Promise<GrpcServerHandle> {
   const logger = opts.logger ?? silentLogger;
-  observeGrpc(api, opts.observer);
   const server = new grpc.Server({
     'grpc.max_receive_message_length': opts.maxMessageBytes,
     'grpc.max_send_message_length': opts.maxMessageBytes,
@@ -100,6 +99,7 @@ export async function startGrpcServer(api: InferenceApi, opts: GrpcServerOptions
   server.addService(serviceDefinition(), createHandlers(api, {
     limits: { maxElements: opts.maxElements ?? opts.maxMessageBytes },
     logger,
+    observer: opts.observer,
     ...(opts.authorizeManagement ? { authorizeManagement: opts.authorizeManagement } : {}),
   }));
   const port = await bind(server, address(opts.host, opts.port));

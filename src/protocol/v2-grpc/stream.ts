@@ -6,6 +6,7 @@
  */
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { InferenceApi } from '../../core/index.js';
+import type { RequestObserver } from '../../observability/index.js';
 import type { DecodeLimits } from './codec.js';
 import { contextFor, errorMessage, inferOnce, type GrpcLogger } from './call.js';
 import type { WireModelInferRequest, WireModelStreamInferResponse } from './wire.js';
@@ -26,10 +27,11 @@ function failure(msg: WireModelInferRequest, message: string): WireModelStreamIn
   };
 }
 
-export function modelStreamInfer(api: InferenceApi, limits: DecodeLimits, log: GrpcLogger) {
+export function modelStreamInfer(api: InferenceApi, limits: DecodeLimits, log: GrpcLogger, observer: RequestObserver | undefined) {
   return (call: StreamCall): void => {
     // One context for the whole call: its deadline and cancellation cover every request on it.
-    const { ctx, abort, settle } = contextFor(call);
+    const c = contextFor(call, observer, 'ModelStreamInfer');
+    const { abort, settle } = c;
     let inFlight = 0;
     let inputEnded = false;
     let closed = false;
@@ -46,7 +48,7 @@ export function modelStreamInfer(api: InferenceApi, limits: DecodeLimits, log: G
     };
     const answer = async (msg: WireModelInferRequest): Promise<void> => {
       try {
-        write({ error_message: '', infer_response: await inferOnce(api, msg, ctx, limits) });
+        write({ error_message: '', infer_response: await inferOnce(api, msg, c, limits) });
       } catch (e) {
         write(failure(msg, errorMessage(e, 'ModelStreamInfer', log)));
       }
