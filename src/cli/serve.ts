@@ -45,6 +45,8 @@ export async function runServe(config: ServerConfig): Promise<void> {
     else process.exit(1);
   });
 
+  log.info({ pid: process.pid, modelRepository: config.modelRepository }, 'starting');
+
   const stop = (reason: string, code: number, drainDelayMs: number): void => {
     const server = started.server;
     if (stopping || !server) return;

@@ -28,6 +28,8 @@ export interface HttpApp {
   /** Every route served: the one table the router, the docs and the tests read. */
   readonly routes: readonly HttpRoute[];
   listen(host: string, port: number): Promise<number>;
+  /** Readiness went 503: answers from now on carry `Connection: close` (see Pipeline.drain). */
+  drain(): void;
   /**
    * Stops accepting connections; answers in flight finish and carry `Connection: close`; idle kept-alive sockets
    * are closed, and a request still arriving on an old socket gets 503 + `Connection: close`. Resolves as soon as
@@ -74,14 +76,15 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
         resolve((server.address() as AddressInfo).port);
       });
     }),
-    close: () => (closing ??= drain(server, pipeline)),
+    drain: () => pipeline.drain(),
+    close: () => (closing ??= close(server, pipeline)),
   };
 }
 
 /** How long a socket left with no request in flight may stay (a slow client's half-sent headers) once drained. */
 const DRAINED_SOCKET_GRACE_MS = 1000;
 
-async function drain(server: Server, pipeline: ReturnType<typeof createPipeline>): Promise<void> {
+async function close(server: Server, pipeline: ReturnType<typeof createPipeline>): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // server.close() closes the sockets idle now; a socket busy now closes after its answer (Connection: close).
   await pipeline.close();

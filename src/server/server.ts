@@ -107,7 +107,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     options.signal!.addEventListener('abort', () => resolve(), { once: true });
   });
   await (stopped ? Promise.race([loading, stopped]) : loading);
-  if (!options.signal?.aborted) {
+  const becameReady = !options.signal?.aborted;
+  if (becameReady) {
     if (config.modelControlMode === 'poll') registry.startPolling(config.pollIntervalMs);
     service.markStarted();
     logger.info({ ms: Math.round(performance.now() - started), models: registry.index(true).length }, 'server ready');
@@ -115,7 +116,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
 
   let closing: Promise<void> | undefined;
   const close = (opts: ShutdownOptions = { drainDelayMs: 0, exitTimeoutMs: config.exitTimeoutMs }): Promise<void> => {
-    closing ??= shutdown({ app, grpc, registry, service, logger, loading }, opts).finally(() => obs.close());
+    // Never ready: no load balancer sends here, so there is nothing to wait for.
+    const delay = becameReady ? opts.drainDelayMs : 0;
+    closing ??= shutdown({ app, grpc, registry, service, logger, loading }, { ...opts, drainDelayMs: delay }).finally(() => obs.close());
     return closing;
   };
   return { httpPort, grpcPort: grpc?.port, metricsPort, service, registry, logger, close };
@@ -145,6 +148,7 @@ interface Parts {
  */
 async function shutdown(p: Parts, opts: ShutdownOptions): Promise<void> {
   p.service.beginDrain();
+  p.app.drain();
   if (opts.drainDelayMs > 0) await new Promise((r) => setTimeout(r, opts.drainDelayMs));
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {

@@ -35,8 +35,14 @@ export interface Pipeline {
   /** Requests taken and not yet answered. */
   readonly inFlight: number;
   /**
-   * From now on every answer carries `Connection: close` and a request arriving on a kept-alive socket gets 503:
-   * the listener is closing (fastify's `closing` branch, for all routes here). Resolves once nothing is in flight.
+   * Draining (readiness is 503): requests are still served, but every answer carries `Connection: close`, so
+   * kept-alive clients reconnect — through their load balancer, to another replica — instead of holding sockets
+   * that the listener's close would then have to cut.
+   */
+  drain(): void;
+  /**
+   * The listener is closing (fastify's `closing` branch, for all routes here): a request still arriving on an old
+   * socket gets 503 + `Connection: close`. Resolves once nothing is in flight.
    */
   close(): Promise<void>;
 }
@@ -49,6 +55,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   });
   for (const route of opts.routes) router.on(route.method, route.path, () => undefined, route);
   let inFlight = 0;
+  let draining = false;
   let closing = false;
   let drained: (() => void) | undefined;
 
@@ -86,7 +93,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       const answer = await route.handle({ params, headers: req.headers, body, ctx });
       obs?.encoded();
       const status = answer.status ?? 200;
-      write(res, status, answer, requestId, closing);
+      write(res, status, answer, requestId, draining);
       obs?.end(status, model);
     } catch (e) {
       const err = toServerError(e);
@@ -96,7 +103,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       if (err.retryAfter !== undefined) headers['retry-after'] = String(err.retryAfter);
       if (status === 401) headers['www-authenticate'] = 'Bearer realm="onnxserve"';
       // A body we did not read to its end cannot leave the connection reusable.
-      write(res, status, { body: { error: err.message }, headers }, requestId, closing || !req.complete);
+      write(res, status, { body: { error: err.message }, headers }, requestId, draining || !req.complete);
       obs?.end(status, model, err.message);
     }
   };
@@ -109,7 +116,11 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     get inFlight() {
       return inFlight;
     },
+    drain() {
+      draining = true;
+    },
     close() {
+      draining = true;
       closing = true;
       if (inFlight === 0) return Promise.resolve();
       return new Promise((resolve) => {
