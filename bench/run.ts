@@ -23,7 +23,7 @@ import {
   coldStart, fastapiAvailable, prepareRepo, repoRoot, SERVER_NAMES, startBenchServer, type BenchServer, type ColdStart, type ServerName,
 } from './lib/servers.js';
 
-const USAGE = 'usage: npm run bench -- [--quick] [--duration S] [--repeat N] [--only a,b] [--scenarios a,b] [--concurrency 1,10,64] ' +
+const USAGE = 'usage: npm run bench -- [--quick] [--duration S] [--repeat N] [--only a,b] [--scenarios a,b] [--concurrency 1,10,64] [--ref DIR] ' +
   '[--client auto|own|autocannon|wrk] [--cold-runs N] [--no-cold]';
 
 const { values: args } = parseArgs({
@@ -37,6 +37,7 @@ const { values: args } = parseArgs({
     client: { type: 'string', default: 'auto' },
     'cold-runs': { type: 'string' },
     'no-cold': { type: 'boolean', default: false },
+    ref: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -117,7 +118,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 async function main(): Promise<void> {
   const scenarios = SCENARIOS.filter((s) => (wanted ? wanted.has(s.id) : !args.quick || s.quick));
   const haveFastapi = (!only || only.has('fastapi')) && fastapiAvailable(root);
-  const include = (n: ServerName) => (!only || only.has(n)) && (n !== 'fastapi' || haveFastapi);
+  const ref = args.ref === undefined ? undefined : path.resolve(args.ref);
+  const include = (n: ServerName) => (!only || only.has(n)) && (n !== 'fastapi' || haveFastapi) && (n !== 'onnxserve-ref' || ref !== undefined);
   const needed = SERVER_NAMES.filter((n) => include(n) && scenarios.some((s) => s.servers.includes(n)));
   if (needed.length === 0) throw new Error('no server left to measure (check --only and --scenarios)');
   const httpClient = resolveClient(clientKind, 'v1');
@@ -132,13 +134,13 @@ async function main(): Promise<void> {
   try {
     // Cold start first, on a quiet machine, with the one model every server has.
     if (!args['no-cold']) {
-      for (const name of (['onnxserve', 'plain-fastify'] as const).filter(include)) {
+      for (const name of (['onnxserve', 'onnxserve-ref', 'plain-fastify'] as const).filter(include)) {
         log(`cold start: ${name} x ${coldRuns}`);
-        cold.push(await coldStart(name, root, coldRepo.dir, coldRuns));
+        cold.push(await coldStart(name, root, coldRepo.dir, coldRuns, ref));
       }
     }
     for (const name of needed) {
-      running.push(await startBenchServer(name, root, repo.dir));
+      running.push(await startBenchServer(name, root, repo.dir, ref));
       log(`started ${name} (pid ${running[running.length - 1].pid}) at ${running[running.length - 1].url}`);
     }
     const total = scenarios.reduce((n, s) => n + s.servers.filter((x) => needed.includes(x)).length, 0) * levels.length * repeats;

@@ -8,6 +8,7 @@ import type { ServerName } from './servers.js';
 
 const COLORS: Record<ServerName, string> = {
   onnxserve: '#d62728',
+  'onnxserve-ref': '#ff9896',
   'plain-fastify': '#1f77b4',
   fastapi: '#2ca02c',
   'raw-http': '#7f7f7f',

@@ -12,7 +12,8 @@ import { spawnServer, type SpawnedServer } from '../../src/bench/local-server.js
 import { sleep } from '../../src/bench/http-own.js';
 import { median, processMemMiB } from '../../src/bench/stats.js';
 
-export const SERVER_NAMES = ['onnxserve', 'plain-fastify', 'fastapi', 'raw-http'] as const;
+/** `onnxserve-ref`: another checkout's build (`--ref DIR`), for before/after tables measured in one run. */
+export const SERVER_NAMES = ['onnxserve', 'onnxserve-ref', 'plain-fastify', 'fastapi', 'raw-http'] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
 
 export interface BenchServer {
@@ -78,14 +79,18 @@ interface StartOptions {
   readonly httpPort?: number;
   readonly grpcPort?: number;
   readonly grpc?: boolean;
+  /** The reference checkout's root, for `onnxserve-ref`. */
+  readonly ref?: string;
 }
 
 function spawnByName(name: ServerName, o: StartOptions): Promise<SpawnedServer> {
   const http = String(o.httpPort ?? 0);
   switch (name) {
     case 'onnxserve':
+    case 'onnxserve-ref':
+      if (name === 'onnxserve-ref' && !o.ref) throw new Error('onnxserve-ref needs --ref DIR');
       return spawnServer(process.execPath, [
-        path.join(o.root, 'dist', 'src', 'cli', 'index.js'), 'serve', '--model-repository', o.repo, '--host', '127.0.0.1',
+        path.join(name === 'onnxserve-ref' ? o.ref! : o.root, 'dist', 'src', 'cli', 'index.js'), 'serve', '--model-repository', o.repo, '--host', '127.0.0.1',
         '--http-port', http, '--grpc-port', String(o.grpcPort ?? 0), '--log-level', 'info', ...(o.grpc === false ? ['--no-grpc'] : []),
       ], { isReady: readyLine, timeoutMs: 120_000 });
     case 'plain-fastify':
@@ -107,9 +112,9 @@ function spawnByName(name: ServerName, o: StartOptions): Promise<SpawnedServer> 
 }
 
 /** Starts a server for load; FastAPI needs a fixed port (uvicorn has no ephemeral-port report we parse). */
-export async function startBenchServer(name: ServerName, root: string, repo: string): Promise<BenchServer> {
+export async function startBenchServer(name: ServerName, root: string, repo: string, ref?: string): Promise<BenchServer> {
   const httpPort = name === 'fastapi' ? await freePort() : 0;
-  const proc = await spawnByName(name, { root, repo, httpPort });
+  const proc = await spawnByName(name, { root, repo, httpPort, ref });
   let url = proc.httpUrl;
   if (!url) {
     const port = name === 'fastapi' ? httpPort : portFromLogs(proc);
@@ -162,7 +167,7 @@ async function firstInfer(url: string, limitMs: number, cancelled: () => boolean
 }
 
 /** `runs` cold starts of a server on the fraud-only repository (the same single model for every server). */
-export async function coldStart(name: ServerName, root: string, repo: string, runs: number): Promise<ColdStart> {
+export async function coldStart(name: ServerName, root: string, repo: string, runs: number, ref?: string): Promise<ColdStart> {
   const samples: ColdStart['samples'] = [];
   for (let i = 0; i < runs; i++) {
     const httpPort = await freePort();
@@ -172,7 +177,7 @@ export async function coldStart(name: ServerName, root: string, repo: string, ru
     inferP.catch(() => undefined);
     let proc: SpawnedServer;
     try {
-      proc = await spawnByName(name, { root, repo, httpPort, grpcPort });
+      proc = await spawnByName(name, { root, repo, httpPort, grpcPort, ref });
     } catch (e) {
       cancelled = true;
       throw e;
