@@ -2,7 +2,7 @@
 import ort from 'onnxruntime-node';
 import type { ExecutionProvider } from '../types.js';
 import type { RawIoMetadata, WorkerInit } from './messages.js';
-import { datatypeFromOrt, type Tensor } from '../../tensor/index.js';
+import { datatypeFromOrt, ortType, type Datatype, type Tensor } from '../../tensor/index.js';
 
 const CUDA_HINT =
   'install the GPU build with `npm install onnxruntime-node --onnxruntime-node-install=cuda12` on a machine with CUDA 12';
@@ -41,27 +41,13 @@ export function shortMessage(e: unknown): string {
 }
 
 export function toOrt(t: Tensor): ort.Tensor {
-  const info = t.datatype;
   // ort.Tensor's typing lists one overload per element type; the datatype table guarantees the pairing.
-  return new ort.Tensor(ortType(info), t.data, t.shape);
+  return new ort.Tensor(ortTensorType(t.datatype), t.data, t.shape);
 }
 
-function ortType(datatype: Tensor['datatype']): ort.Tensor.Type {
-  switch (datatype) {
-    case 'BOOL': return 'bool';
-    case 'UINT8': return 'uint8';
-    case 'UINT16': return 'uint16';
-    case 'UINT32': return 'uint32';
-    case 'UINT64': return 'uint64';
-    case 'INT8': return 'int8';
-    case 'INT16': return 'int16';
-    case 'INT32': return 'int32';
-    case 'INT64': return 'int64';
-    case 'FP16': return 'float16';
-    case 'FP32': return 'float32';
-    case 'FP64': return 'float64';
-    case 'BYTES': return 'string';
-  }
+/** The table's ORT name, typed as ORT's own union: a name onnxruntime-node does not know fails to compile here. */
+function ortTensorType(datatype: Datatype): ort.Tensor.Type {
+  return ortType(datatype);
 }
 
 export function fromOrt(name: string, value: ort.OnnxValue): Tensor {
@@ -78,8 +64,6 @@ export function fromOrt(name: string, value: ort.OnnxValue): Tensor {
   }
   return { name, datatype, shape: t.dims.map(Number), data };
 }
-
-
 
 /** ORT's input/output metadata as plain data (it crosses threads); symbolic dims stay strings. */
 export function ioMetadata(list: readonly ort.InferenceSession.ValueMetadata[]): RawIoMetadata[] {

@@ -124,7 +124,7 @@ void test('errors: raw entry count differs from input count', () => {
   rejects(bad({ raw_input_contents: [Buffer.alloc(12), Buffer.alloc(12)] }, [input('INT32', {})]), /2 entries for 1 inputs/);
 });
 void test('errors: raw size does not match shape and datatype', () => {
-  rejects(bad({ raw_input_contents: [Buffer.alloc(11)] }, [input('INT32', {})]), /11 bytes, shape and INT32 need 12/);
+  rejects(bad({ raw_input_contents: [Buffer.alloc(11)] }, [input('INT32', {})]), /input 'x': raw_input_contents is 11 bytes, but shape \[1,3\] of INT32 needs 12/);
 });
 void test('errors: typed value count does not match the shape', () => {
   rejects(bad({}, [input('INT32', { contents: { int_contents: [1, 2] } })]), /holds 2 values, the shape needs 3/);
@@ -148,13 +148,14 @@ void test('errors: unknown or unsupported datatype', () => {
 });
 void test('errors: malformed raw BYTES and invalid UTF-8', () => {
   const shape = { shape: [2] };
-  rejects(bad({ raw_input_contents: [lengthPrefixed(['a'])] }, [input('BYTES', shape)]), /ends inside element 1/);
-  rejects(bad({ raw_input_contents: [Buffer.concat([lengthPrefixed(['a', 'b']), Buffer.from([0])])] }, [input('BYTES', shape)]), /1 bytes after/);
+  rejects(bad({ raw_input_contents: [lengthPrefixed(['a'])] }, [input('BYTES', shape)]), /raw_input_contents 5 cannot hold 2 BYTES elements/);
+  rejects(bad({ raw_input_contents: [Buffer.concat([lengthPrefixed(['a']), Buffer.from([1, 0, 0])])] }, [input('BYTES', shape)]), /BYTES element 1: its length prefix runs past the end/);
+  rejects(bad({ raw_input_contents: [Buffer.concat([lengthPrefixed(['a', 'b']), Buffer.from([0])])] }, [input('BYTES', shape)]), /1 bytes left over/);
   rejects(bad({ raw_input_contents: [Buffer.from([9, 0, 0, 0, 1])] }, [input('BYTES', { shape: [1] })]), /claims 9 bytes/);
   rejects(bad({}, [input('BYTES', { shape: [1], contents: { bytes_contents: [Buffer.from([0xff, 0xfe])] } })]), /not valid UTF-8/);
 });
 void test('errors: raw BOOL bytes other than 0 and 1', () => {
-  rejects(bad({ raw_input_contents: [Buffer.from([0, 2, 1])] }, [input('BOOL', {})]), /byte 1 is 2/);
+  rejects(bad({ raw_input_contents: [Buffer.from([0, 2, 1])] }, [input('BOOL', {})]), /BOOL element 1 is the byte 2/);
 });
 void test('errors: client-chosen names are clipped in messages', () => {
   const long = 'n'.repeat(5000);

@@ -5,10 +5,10 @@
  */
 import type { InferRequest, InferResponse, RequestedOutput } from '../../core/index.js';
 import type { Datatype, Tensor } from '../../tensor/index.js';
-import { isDatatype } from '../../tensor/index.js';
+import { decodeTensorBytes, encodeTensorBytes, isDatatype } from '../../tensor/index.js';
 import { invalidArgument } from '../../errors/index.js';
 import { clip, decodeParameters, encodeParameters } from './parameters.js';
-import { decodeContents, decodeRaw, encodeRaw, hasContents } from './tensor-data.js';
+import { decodeContents, hasContents } from './tensor-data.js';
 import type {
   WireInferInputTensor, WireInt64, WireModelInferRequest, WireModelInferResponse, WireOutputTensor,
   WireRequestedOutput,
@@ -67,7 +67,9 @@ function decodeInput(input: WireInferInputTensor, raw: Uint8Array | undefined, l
   const datatype = inputDatatype(input, where);
   const shape = parseShape(input.shape ?? [], where);
   const count = checkedElementCount(shape, limits.maxElements, where);
-  const data = raw ? decodeRaw(raw, datatype, count, where) : decodeContents(input.contents, datatype, count, where);
+  const data = raw
+    ? decodeTensorBytes({ where, datatype, shape }, raw, 'raw_input_contents')
+    : decodeContents(input.contents, datatype, count, where);
   return { name, datatype, shape, data };
 }
 
@@ -152,6 +154,6 @@ export function encodeModelInferResponse(res: InferResponse, req: InferRequest):
     id: res.id ?? req.id ?? '',
     ...(parameters ? { parameters } : {}),
     outputs,
-    raw_output_contents: tensors.map((t) => encodeRaw(t.data)),
+    raw_output_contents: tensors.map(encodeTensorBytes),
   };
 }

@@ -132,7 +132,7 @@ void test('ModelInfer with raw contents: outputs come back raw, id echoed, deadl
 
 void test('ModelInfer: decode errors are INVALID_ARGUMENT, unknown model NOT_FOUND, other failures INTERNAL without detail', async () => {
   await rejectsWith(call('ModelInfer', { model_name: 'echo', inputs: [{ name: 'x', datatype: 'FP32', shape: [2] }], raw_input_contents: [f32([1])] }),
-    grpc.status.INVALID_ARGUMENT, /4 bytes, shape and FP32 need 8/);
+    grpc.status.INVALID_ARGUMENT, /raw_input_contents is 4 bytes, but shape \[2\] of FP32 needs 8/);
   await rejectsWith(call('ModelInfer', { model_name: 'nope', inputs: [] }), grpc.status.NOT_FOUND);
   await rejectsWith(call('ModelInfer', { model_name: 'boom', inputs: [] }), grpc.status.INTERNAL, /^internal error$/);
 });

@@ -5,7 +5,7 @@
  * protections fastify would give are redone here: nesting depth and prototype-poisoning keys.
  */
 import type { ModelMetadataResponse } from '../../core/index.js';
-import { datatypeInfo } from '../../tensor/index.js';
+import { datatypeInfo, frameBytesElements } from '../../tensor/index.js';
 import { invalidArgument } from '../../errors/index.js';
 import { clip, isPlainObject } from './parameters.js';
 
@@ -159,9 +159,7 @@ export function rawRequest(body: Buffer, meta: ModelMetadataResponse, maxBatchSi
   let binary = body;
   if (input.datatype === 'BYTES') {
     if (dims.length !== 1 || dims[0] !== 1) throw invalidArgument(`${where}: a BYTES input must have shape [1]`);
-    const prefix = Buffer.alloc(4);
-    prefix.writeUInt32LE(body.length);
-    binary = Buffer.concat([prefix, body]);
+    binary = frameBytesElements([body]);
   } else {
     deduceVariableDim(dims, datatypeInfo(input.datatype).size, body.length, where);
   }

@@ -4,7 +4,7 @@
  * or reject values that do not fit the datatype. We reject: silently rounding or wrapping a value is worse than a 400.
  */
 import {
-  allocate, fp16ToNumber, isStringData, type Datatype, type NumericArray, type Tensor, type TensorData,
+  allocate, datatypeInfo, fp16ToNumber, isStringData, type Datatype, type NumericArray, type Tensor, type TensorData,
 } from '../../tensor/index.js';
 import { invalidArgument } from '../../errors/index.js';
 import { describe } from './parameters.js';
@@ -12,14 +12,6 @@ import { describe } from './parameters.js';
 /** Nested `data` deeper than this is refused (rank is tiny in practice; deep nesting is an attack, Triton #10). */
 export const MAX_DATA_DEPTH = 32;
 
-/** Inclusive ranges of the integer datatypes that JS numbers hold exactly. */
-const INT_RANGE: Partial<Record<Datatype, readonly [number, number]>> = {
-  INT8: [-128, 127], INT16: [-32768, 32767], INT32: [-2147483648, 2147483647],
-  UINT8: [0, 255], UINT16: [0, 65535], UINT32: [0, 4294967295],
-};
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const UINT64_MAX = 2n ** 64n - 1n;
 const DECIMAL = /^-?[0-9]{1,20}$/;
 
 export interface JsonInput {
@@ -125,7 +117,7 @@ const fillBools: Fill = (where, _datatype, row, out, offset) => {
 };
 
 const fillInts: Fill = (where, datatype, row, out, offset) => {
-  const [min, max] = INT_RANGE[datatype]!;
+  const [min, max] = datatypeInfo(datatype).intRange!;
   for (let i = 0; i < row.length; i++) {
     const v = row[i];
     if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) out[offset + i] = v;
@@ -139,8 +131,7 @@ const fillInts: Fill = (where, datatype, row, out, offset) => {
  */
 const fillBigInts: Fill = (where, datatype, row, out, offset) => {
   const big = out as BigInt64Array | BigUint64Array;
-  const min = datatype === 'INT64' ? INT64_MIN : 0n;
-  const max = datatype === 'INT64' ? INT64_MAX : UINT64_MAX;
+  const [min, max] = datatypeInfo(datatype).bigintRange!;
   for (let i = 0; i < row.length; i++) {
     const v = row[i];
     let b: bigint;
