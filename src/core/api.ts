@@ -1,3 +1,4 @@
+import type { ModelConfig } from '../repository/index.js';
 import type { InferContext, InferRequest, InferResponse, TensorSpec } from './types.js';
 
 export type VersionState = 'LOADING' | 'READY' | 'UNLOADING' | 'UNAVAILABLE';
@@ -71,8 +72,11 @@ export interface InferenceApi {
   /** False for an unknown model or version too (the V2 ready endpoints answer, they do not throw). */
   isModelReady(name: string, version?: string): boolean;
   modelMetadata(name: string, version?: string): ModelMetadataResponse;
-  /** The effective Triton-style model configuration as JSON. */
-  modelConfig(name: string, version?: string): Record<string, unknown>;
+  /**
+   * The effective model configuration (config.pbtxt completed from the model), typed and frozen. Adapters render
+   * it (protocol/model-config); nothing reads it back from a wire form.
+   */
+  modelConfig(name: string, version?: string): ModelConfig;
   repositoryIndex(readyOnly: boolean): RepositoryIndexEntry[];
   loadModel(name: string): Promise<void>;
   unloadModel(name: string): Promise<void>;

@@ -1,6 +1,5 @@
 import { invalidArgument, ServerError, toServerError } from '../errors/index.js';
-import type { ModelRegistry, ModelVersion } from '../repository/index.js';
-import { configToJson } from '../repository/index.js';
+import type { ModelConfig, ModelRegistry, ModelVersion } from '../repository/index.js';
 import type { Tensor } from '../tensor/index.js';
 import type {
   ModelInfo, ModelMetadataResponse, ModelStatistics, RepositoryIndexEntry, ServerMetadata, V1Api,
@@ -118,8 +117,8 @@ export class InferenceService implements V1Api {
     return { name, versions, platform: PLATFORM, inputs: v.metadata.inputs, outputs: v.metadata.outputs };
   }
 
-  modelConfig(name: string, version?: string): Record<string, unknown> {
-    return configToJson(this.registry.resolve(name, version).config!);
+  modelConfig(name: string, version?: string): ModelConfig {
+    return this.registry.resolve(name, version).config!;
   }
 
   repositoryIndex(readyOnly: boolean): RepositoryIndexEntry[] {

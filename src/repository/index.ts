@@ -2,4 +2,7 @@ export { ModelRegistry, type RegistryOptions, type RegistryLogger } from './regi
 export { ModelVersion } from './model-version.js';
 export type { ServingDefaults } from './serving-config.js';
 export { checkModelName } from './paths.js';
-export { configToJson, type ModelConfig } from './config/index.js';
+export type {
+  Accelerator, DynamicBatching, ExecutionAccelerators, InstanceGroup, ModelConfig, Optimization, QueuePolicy,
+  TensorConfig, TensorReshape, VersionPolicy,
+} from './config/index.js';

@@ -7,9 +7,9 @@ import type { Metadata, ServerUnaryCall, UntypedServiceImplementation, sendUnary
 import type { InferenceApi, ModelStatistics, StatDuration, TensorSpec } from '../../core/index.js';
 import { invalidArgument, isServerError } from '../../errors/index.js';
 import type { RequestObserver } from '../../observability/index.js';
+import { modelConfigMessage } from '../model-config/index.js';
 import { contextFor, inferOnce, toGrpcError, type GrpcLogger } from './call.js';
 import type { DecodeLimits } from './codec.js';
-import { toWireModelConfig } from './model-config.js';
 import { modelStreamInfer } from './stream.js';
 
 export interface HandlerOptions {
@@ -139,7 +139,7 @@ export function createHandlers(api: InferenceApi, opts: HandlerOptions): Untyped
       return inferOnce(api, req, c, opts.limits).finally(c.settle);
     }),
     ModelStreamInfer: modelStreamInfer(api, opts.limits, log, opts.observer),
-    ModelConfig: unary('ModelConfig', log, (req) => ({ config: toWireModelConfig(api.modelConfig(text(req.name), optional(req.version))) })),
+    ModelConfig: unary('ModelConfig', log, (req) => ({ config: modelConfigMessage(api.modelConfig(text(req.name), optional(req.version))) })),
     ModelStatistics: unary('ModelStatistics', log, (req) => ({
       model_stats: api.statistics(optional(req.name), optional(req.version)).map(modelStatistics),
     })),

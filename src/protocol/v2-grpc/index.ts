@@ -4,5 +4,4 @@ export type { GrpcServerOptions, GrpcServerHandle } from './service.js';
 export type { GrpcLogger } from './call.js';
 export { decodeModelInferRequest, encodeModelInferResponse } from './codec.js';
 export type { DecodeLimits } from './codec.js';
-export { toWireModelConfig } from './model-config.js';
 export { LOADER_OPTIONS } from './wire.js';

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import type { InferContext, InferRequest, InferResponse, InferenceApi, ModelStatistics } from '../../core/index.js';
 import { ServerError } from '../../errors/index.js';
+import type { ModelConfig } from '../../repository/index.js';
 import { loadPackageDefinition, startGrpcServer, type GrpcServerHandle } from './service.js';
 
 // Decoded protobuf objects are read ad hoc in assertions; typing each message here would add nothing.
@@ -49,9 +50,13 @@ class FakeApi implements InferenceApi {
     this.known(name);
     return { name, versions: ['1'], platform: 'onnxruntime_onnx', inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [-1, 4] }], outputs: [] };
   }
-  modelConfig(name: string) {
+  modelConfig(name: string): ModelConfig {
     this.known(name);
-    return { name, max_batch_size: 8, input: [{ name: 'x', data_type: 'TYPE_FP32', dims: [4] }] };
+    return {
+      name, platform: 'onnxruntime_onnx', backend: 'onnxruntime', max_batch_size: 8,
+      input: [{ name: 'x', data_type: 'FP32', dims: [4] }], output: [], version_policy: { latest: { num_versions: 1 } },
+      instance_group: [{ name: `${name}_0`, kind: 'KIND_CPU', count: 1 }], parameters: {},
+    };
   }
   repositoryIndex() { return [{ name: 'echo', version: '1', state: 'READY' as const, reason: '' }]; }
   async loadModel(name: string) { this.loaded.push(name); }
@@ -187,7 +192,7 @@ void test('ModelStreamInfer: more requests than the per-stream in-flight cap are
   assert.deepEqual(ids.map(Number).sort((a, b) => a - b), Array.from({ length: 150 }, (_, i) => i));
 });
 
-void test('ModelConfig maps the JSON configuration, enums by name', async () => {
+void test('ModelConfig renders the typed configuration, enums by name', async () => {
   const { config } = await call('ModelConfig', { name: 'echo' });
   assert.equal(config.name, 'echo');
   assert.equal(config.max_batch_size, 8);

@@ -17,7 +17,7 @@ export function checkBinarySize(input: TensorLayout, size: number): void {
 }
 
 /**
- * The tensor at `offset` in `binary`. Numeric data is a view of the body when aligned (see tensor viewBytes), so it
+ * The tensor at `offset` in `binary`. Numeric data is a view of the body when aligned (tensor/binary), so it
  * shares memory with the request buffer; whoever transfers it to a worker must copy first.
  */
 export function decodeBinaryData(input: TensorLayout, binary: Buffer, offset: number, size: number): TensorData {

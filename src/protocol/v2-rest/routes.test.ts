@@ -3,12 +3,20 @@ import assert from 'node:assert/strict';
 import { inject, type InjectOptions } from 'light-my-request';
 import type { InferContext, InferRequest, InferResponse, InferenceApi, ModelMetadataResponse, ModelStatistics } from '../../core/index.js';
 import { notFound } from '../../errors/index.js';
+import type { ModelConfig } from '../../repository/index.js';
 import { createPipeline } from '../http/index.js';
 import { v2RestRoutes } from './routes.js';
 
 const META: ModelMetadataResponse = {
   name: 'double', versions: ['1'], platform: 'onnxruntime_onnx',
   inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 2] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 2] }],
+};
+
+const CONFIG: ModelConfig = {
+  name: 'double', platform: 'onnxruntime_onnx', backend: 'onnxruntime', max_batch_size: 8,
+  input: [{ name: 'x', data_type: 'FP32', dims: [2] }], output: [{ name: 'y', data_type: 'FP32', dims: [2] }],
+  version_policy: { latest: { num_versions: 1 } }, instance_group: [{ name: 'double_0', kind: 'KIND_CPU', count: 1 }],
+  parameters: {},
 };
 
 /** A fake core: model 'double' doubles its FP32 input; everything it was called with is recorded. */
@@ -31,7 +39,7 @@ class FakeApi implements InferenceApi {
     if (name !== 'double') throw notFound(`model '${name}' not found`);
     return META;
   }
-  modelConfig(): Record<string, unknown> { return { name: 'double', max_batch_size: 8 }; }
+  modelConfig(): ModelConfig { return CONFIG; }
   repositoryIndex(readyOnly: boolean) { return [{ name: 'double', version: '1', state: 'READY' as const, reason: readyOnly ? 'r' : '' }]; }
   async loadModel(name: string) { this.loads.push(`load ${name}`); }
   async unloadModel(name: string) { this.loads.push(`unload ${name}`); }
@@ -118,7 +126,10 @@ void describe('health, metadata, management', () => {
     assert.deepEqual((await app.inject('/v2')).json(), { name: 'onnxserve', version: '0.1.0', extensions: ['binary_tensor_data'] });
     assert.deepEqual((await app.inject('/v2/models/double')).json(), META);
     assert.equal((await app.inject('/v2/models/nope')).statusCode, 404);
-    assert.deepEqual((await app.inject('/v2/models/double/config')).json(), { name: 'double', max_batch_size: 8 });
+    const config = (await app.inject('/v2/models/double/config')).json<Record<string, unknown>>();
+    assert.equal(config.name, 'double');
+    assert.equal(config.max_batch_size, 8);
+    assert.deepEqual(config.version_policy, { latest: { num_versions: 1 } }, "Triton's JSON form (protocol/model-config)");
     assert.deepEqual((await app.inject('/v2/models/stats')).json(), { model_stats: [] });
     assert.deepEqual((await app.inject('/v2/models/double/versions/1/stats')).json(), { model_stats: [] });
   });

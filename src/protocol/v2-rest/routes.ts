@@ -9,6 +9,7 @@
 import type { InferContext, InferenceApi, ModelMetadataResponse, TensorSpec } from '../../core/index.js';
 import { invalidArgument, ServerError } from '../../errors/index.js';
 import type { HttpRequest, HttpRoute } from '../http/index.js';
+import { modelConfigJson } from '../model-config/index.js';
 import { HEADER_LENGTH, parseOptionalJsonObject, rawRequest, splitBody } from './framing.js';
 import { decodeInferRequest, encodeInferResponse } from './json-codec.js';
 import { clip, describe, isPlainObject, timeoutMicros } from './parameters.js';
@@ -73,7 +74,7 @@ function modelRoutes(opts: V2RestOptions): HttpRoute[] {
       } },
       { ...get, path: `${base}/config`, summary: "Triton's model configuration", handle: (r) => {
         const { model, version } = modelParams(r);
-        return { body: api.modelConfig(model, version) };
+        return { body: modelConfigJson(api.modelConfig(model, version)) };
       } },
       { ...get, path: `${base}/stats`, summary: 'Model statistics', handle: (r) => {
         const { model, version } = modelParams(r);
@@ -103,7 +104,7 @@ export async function handleV2Infer(opts: V2RestOptions, model: string, version:
   const { api } = opts;
   const split = splitBody(body, headerLength);
   let { header, binary } = split;
-  if (split.raw) ({ header, binary } = rawRequest(body, api.modelMetadata(model, version), maxBatchSize(api, model, version)));
+  if (split.raw) ({ header, binary } = rawRequest(body, api.modelMetadata(model, version), api.modelConfig(model, version).max_batch_size));
   if (binary === undefined && body.length > (opts.maxJsonBodyBytes ?? opts.maxBodyBytes)) {
     throw new ServerError('PAYLOAD_TOO_LARGE', `JSON inference body of ${body.length} bytes exceeds the limit of ${opts.maxJsonBodyBytes} bytes (--max-json-body-bytes); send large tensors as binary data`);
   }
@@ -113,12 +114,6 @@ export async function handleV2Infer(opts: V2RestOptions, model: string, version:
   timeoutMicros(req.parameters);
   const res = await api.infer(req, ctx);
   return encodeInferResponse(res, req);
-}
-
-/** Triton's config JSON carries max_batch_size; a model without batching (0 or absent) has no batch dim. */
-function maxBatchSize(api: InferenceApi, model: string, version: string | undefined): number {
-  const v = api.modelConfig(model, version).max_batch_size;
-  return typeof v === 'number' && v > 0 ? v : 0;
 }
 
 function repositoryRoutes(api: InferenceApi): HttpRoute[] {

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import type { ModelMetadata } from '../../core/index.js';
 import { completeConfig, configMetadata, effectiveShape, modelShape } from './complete.js';
 import { ModelConfigError } from './fields.js';
-import { configToJson } from './json.js';
 import { parseModelConfig } from './model-config.js';
 import { DEFAULT_INSTANCE_COUNT, DEFAULT_MAX_BATCH_SIZE } from './types.js';
 
@@ -195,65 +194,5 @@ void describe('completeConfig: contradictions are errors naming the tensor', () 
   void test('preferred batch size above max_batch_size', () => {
     contradiction('max_batch_size: 4 dynamic_batching { preferred_batch_size: [ 2, 8 ] }', FRAUD,
       'dynamic_batching.preferred_batch_size 8 is larger than max_batch_size 4');
-  });
-});
-
-void describe('configToJson: Triton\'s /v2/models/{m}/config form', () => {
-  void test('a completed config, int64 fields as numbers, enums by name, defaults printed', () => {
-    const { config } = complete('parameters { key: "k" value { string_value: "v" } } response_cache { enable: true }');
-    const json = configToJson(config);
-    assert.deepEqual(JSON.parse(JSON.stringify(json)), {
-      name: 'fraud',
-      platform: 'onnxruntime_onnx',
-      backend: 'onnxruntime',
-      runtime: '',
-      version_policy: { latest: { num_versions: 1 } },
-      max_batch_size: 64,
-      input: [{
-        name: 'features', data_type: 'TYPE_FP32', dims: [30], format: 'FORMAT_NONE', is_shape_tensor: false,
-        allow_ragged_batch: false, optional: false, is_non_linear_format_io: false,
-      }],
-      output: [
-        { name: 'probabilities', data_type: 'TYPE_FP32', dims: [2], label_filename: '', is_shape_tensor: false, is_non_linear_format_io: false },
-        {
-          name: 'label', data_type: 'TYPE_INT64', dims: [1], reshape: { shape: [] }, label_filename: '', is_shape_tensor: false,
-          is_non_linear_format_io: false,
-        },
-      ],
-      batch_input: [],
-      batch_output: [],
-      optimization: {
-        priority: 'PRIORITY_DEFAULT', input_pinned_memory: { enable: true }, output_pinned_memory: { enable: true },
-        gather_kernel_buffer_threshold: 0, eager_batching: false,
-      },
-      instance_group: [{
-        name: 'fraud', kind: 'KIND_CPU', count: 1, gpus: [], secondary_devices: [], profile: [], passive: false, host_policy: '',
-      }],
-      default_model_filename: 'model.onnx',
-      cc_model_filenames: {},
-      metric_tags: {},
-      parameters: { k: { string_value: 'v' } },
-      model_warmup: [],
-      dynamic_batching: {
-        preferred_batch_size: [64], max_queue_delay_microseconds: 0, preserve_ordering: false, priority_levels: 0,
-        default_priority_level: 0, priority_queue_policy: {},
-      },
-      response_cache: { enable: true },
-    });
-  });
-
-  void test('queue policy, version policies and accelerators', () => {
-    const { config } = complete(`max_batch_size: 4 version_policy { specific { versions: [ 2, 3 ] } }
-      dynamic_batching { default_queue_policy { max_queue_size: 10 default_timeout_microseconds: 7 timeout_action: DELAY } }
-      optimization { execution_accelerators { cpu_execution_accelerator [ { name: "openvino" } ] } }`);
-    const json = configToJson(config);
-    const batching = json.dynamic_batching as Record<string, unknown>;
-    const optimization = json.optimization as Record<string, unknown>;
-    assert.deepEqual(json.version_policy, { specific: { versions: [2, 3] } });
-    assert.deepEqual(batching.default_queue_policy,
-      { timeout_action: 'DELAY', default_timeout_microseconds: 7, allow_timeout_override: false, max_queue_size: 10 });
-    assert.deepEqual(optimization.execution_accelerators,
-      { gpu_execution_accelerator: [], cpu_execution_accelerator: [{ name: 'openvino', parameters: {} }] });
-    assert.deepEqual(configToJson(complete('version_policy: { all { } }').config).version_policy, { all: {} });
   });
 });

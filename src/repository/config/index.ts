@@ -1,10 +1,9 @@
 /**
- * Model configuration: Triton's config.pbtxt (protobuf text format) parsed into a typed, frozen ModelConfig,
- * completed from and checked against the ONNX model, and rendered as Triton's JSON.
+ * Model configuration: Triton's config.pbtxt (protobuf text format) parsed into a typed, frozen ModelConfig, then
+ * completed from and checked against the ONNX model. The adapters render it (protocol/model-config).
  *
  *   const { config, warnings } = parseModelConfig(text, `${model}/config.pbtxt`);
  *   const done = completeConfig(model, config, metadataFromOnnx);   // or completeConfig(model, undefined, meta)
- *   configToJson(done.config)                                        // GET /v2/models/{m}/config
  */
 export { parsePbtxt, PbtxtError } from './pbtxt.js';
 export type { PbField, PbIdent, PbMessage, PbNumber, PbScalar, PbString, PbValue, Position } from './pbtxt.js';
@@ -12,8 +11,6 @@ export { parseModelConfig, maxBatchSizeGiven, ModelConfigError } from './model-c
 export type { ParsedModelConfig } from './model-config.js';
 export { completeConfig, configMetadata, effectiveShape, modelShape } from './complete.js';
 export type { CompletedModelConfig } from './complete.js';
-export { configToJson } from './json.js';
-export type { JsonValue } from './json.js';
 export { DEFAULT_INSTANCE_COUNT, DEFAULT_MAX_BATCH_SIZE, ONNX_BACKEND, ONNX_PLATFORM } from './types.js';
 export type {
   Accelerator, DynamicBatching, ExecutionAccelerators, InstanceGroup, InstanceKind, ModelConfig, Optimization,
