@@ -1,7 +1,7 @@
 export * from './datatype.js';
 export * from './tensor.js';
 export {
-  BYTES_LENGTH_PREFIX, bytesElementToString, checkedElementCount, checkTensorByteLength, decodeTensorBytes, decodeTensorBytesAt,
-  encodedByteLength, encodeTensorBytes, frameBytesElements, type TensorLayout,
+  bytesElementToString, checkTensorByteLength, decodeTensorBytes, decodeTensorBytesAt, encodedByteLength,
+  encodeTensorBytes, frameBytesElements, type TensorLayout,
 } from './binary.js';
 export { fp16ToNumber, numberToFp16 } from './fp16.js';
