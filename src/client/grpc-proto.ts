@@ -26,7 +26,7 @@ const MESSAGE_OPTIONS: protoLoader.Options = { keepCase: true, longs: String, en
  * (dims, microseconds: all small), and only the fields the server set, so it reads like the REST document rather
  * than a message with every default filled in.
  */
-const CONFIG_OPTIONS: protoLoader.Options = { keepCase: true, longs: Number, enums: String, defaults: false, arrays: true, oneofs: true };
+const CONFIG_OPTIONS: protoLoader.Options = { keepCase: true, longs: Number, enums: String, defaults: false, oneofs: true };
 
 function protoDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
