@@ -53,7 +53,7 @@ for (const transport of TRANSPORTS) {
         const out = r.output('OUTPUT0', datatype);
         assert.deepEqual(out.shape, [2, back.length / 2]);
         if (datatype === 'BYTES') same((out.data as Buffer[]).map(String), back, 'OUTPUT0');
-        else same(out.data as ArrayLike<unknown>, back, 'OUTPUT0');
+        else same(out.data, back, 'OUTPUT0');
       });
     }
 
