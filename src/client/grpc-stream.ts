@@ -27,7 +27,8 @@ function toResponse(msg: Any): StreamResponse {
     const id = msg.infer_response?.id;
     return { error: new ClientError('UNKNOWN', msg.error_message), id: typeof id === 'string' && id !== '' ? id : undefined };
   }
-  return { result: decodeGrpcInfer(msg?.infer_response) };
+  const result = decodeGrpcInfer(msg?.infer_response);
+  return { result, id: result.id };
 }
 
 /** Resolves once the stream may take more writes, or can take none at all. */
@@ -79,10 +80,12 @@ export async function* grpcStream(client: grpc.Client, method: grpc.MethodDefini
   const onAbort = (): void => stream.cancel();
   call.scope.signal.addEventListener('abort', onAbort, { once: true });
 
+  const source = items[Symbol.asyncIterator]();
   const pump = async (): Promise<void> => {
     try {
-      for await (const item of items) {
+      for (let next = await source.next(); !next.done; next = await source.next()) {
         if (ended) return;
+        const item = next.value;
         if (!stream.write(encodeGrpcInfer(item.model, item.inputs, item.request))) await drained(stream);
       }
       if (!ended) stream.end();
@@ -108,8 +111,11 @@ export async function* grpcStream(client: grpc.Client, method: grpc.MethodDefini
       await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
-    // The caller stopped early (break, return, throw): the call must not outlive the iteration.
+    // The caller stopped early (break, return, throw): the call must not outlive the iteration, nor the
+    // request source (a generator paused at a yield is finished; one busy in an await, once it gets there).
     if (!ended) stream.cancel();
+    ended = true;
+    source.return?.().catch(() => undefined);
     call.scope.signal.removeEventListener('abort', onAbort);
     call.scope.done();
   }

@@ -190,7 +190,10 @@ export interface RepositoryOptions extends CallOptions {
   readonly parameters?: RepositoryParameters;
 }
 
+/**
+ * One answer on a stream: a result, or the error of a request the server failed (the stream goes on). `id` is the
+ * request's id as the server echoed it, on both kinds, to match answers to requests.
+ */
 export type StreamResponse =
-  | { readonly result: InferResult; readonly error?: undefined }
-  /** A request the server failed; the stream goes on. `id` is the failed request's id when the server echoed it. */
+  | { readonly result: InferResult; readonly error?: undefined; readonly id: string | undefined }
   | { readonly result?: undefined; readonly error: ClientError; readonly id: string | undefined };
