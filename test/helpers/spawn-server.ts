@@ -30,7 +30,7 @@ export async function spawnServer(args: readonly string[], until = 'server ready
     { stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
   const messages: string[] = [];
-  child.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
+  child.stderr.on('data', (d: Buffer) => logs.push(d.toString()));
   const exited = new Promise<Exit>((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal, at: performance.now() }));
   });
@@ -39,7 +39,7 @@ export async function spawnServer(args: readonly string[], until = 'server ready
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "${until}" within 60 s:\n${logs.join('\n')}`)), 60_000);
     void exited.then(({ code }) => reject(new Error(`server exited with ${code} before "${until}":\n${logs.join('\n')}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       logs.push(line);
       let o: { msg?: string; address?: string; port?: number };
       try {
