@@ -17,24 +17,38 @@ import {
   type Answer,
 } from './harness.js';
 
-/** RSS may grow this much over the whole table (chunk floods, 2 MiB bodies, model reloads included). */
-const RSS_BOUND_MB = 150;
+/**
+ * Retained memory may grow this much over the whole table (chunk floods, 2 MiB bodies, model reloads included).
+ * Measured as the JS heap plus ArrayBuffers after a full GC — what the server keeps — not RSS, which also holds
+ * pages glibc keeps after free: that part varied from +77 to +201 MB between Node 20/24 and a quiet or busy
+ * machine for the same table, and says nothing about a leak.
+ */
+const RETAINED_BOUND_MB = 100;
 
 const SEED_ROW = [0.5, 125.50, -0.8, 1.2, -0.3, 0.5, 1.1, -0.2, 0.9, -1.2, 0.3, -0.7, 1.5, -0.4, 0.6, -1.1, 0.8, 0.2, -0.9, 1.3,
   -0.5, 0.4, -1.0, 0.7, -0.3, 0.9, -0.6, 1.2, -0.8, 0.5];
 
 const mb = (bytes: number): number => Math.round(bytes / 1e5) / 10;
 
-/** RSS after a full garbage collection, so the bound measures what is retained, not what awaits collection. */
-function settledRss(): number {
+function collect(): NodeJS.MemoryUsage {
   v8.setFlagsFromString('--expose-gc');
   (vm.runInNewContext('gc') as () => void)();
-  return process.memoryUsage().rss;
+  return process.memoryUsage();
+}
+
+/** RSS after a full garbage collection (reported, for the trace). */
+const settledRss = (): number => collect().rss;
+
+/** JS heap + ArrayBuffers after a full garbage collection: what is retained, not what awaits collection. */
+function settledRetained(): number {
+  const m = collect();
+  return m.heapUsed + m.arrayBuffers;
 }
 
 describe('bad input and faults: reliability-anchors.md §3', () => {
   let fx: Fixture;
   let rssBefore = 0;
+  let retainedBefore = 0;
   const errors: { id: string; text: string }[] = [];
 
   before(async () => {
@@ -42,6 +56,7 @@ describe('bad input and faults: reliability-anchors.md §3', () => {
     // Warm up (first inference, JIT) so the RSS baseline is not the cold process.
     for (let i = 0; i < 20; i++) assertMlp(await postJson(fx.ctx, '/v2/models/mlp/infer', mlpBody()));
     rssBefore = settledRss();
+    retainedBefore = settledRetained();
   });
   after(() => fx?.close());
 
@@ -57,10 +72,10 @@ describe('bad input and faults: reliability-anchors.md §3', () => {
 
   for (const n of NOT_HERE) test(`[${n.id}] ${n.title}`, { skip: n.reason }, () => undefined);
 
-  test(`RSS grew less than ${RSS_BOUND_MB} MB over the table`, () => {
-    const grown = settledRss() - rssBefore;
-    console.error(`# RSS ${mb(rssBefore)} MB → ${mb(rssBefore + grown)} MB over ${CASES.length} rows`);
-    assert.ok(grown < RSS_BOUND_MB * 1e6, `RSS grew ${mb(grown)} MB (from ${mb(rssBefore)} MB)`);
+  test(`retained memory grew less than ${RETAINED_BOUND_MB} MB over the table`, () => {
+    const grown = settledRetained() - retainedBefore;
+    console.error(`# retained ${mb(retainedBefore)} MB → ${mb(retainedBefore + grown)} MB, RSS ${mb(rssBefore)} → ${mb(settledRss())} MB over ${CASES.length} rows`);
+    assert.ok(grown < RETAINED_BOUND_MB * 1e6, `JS heap + ArrayBuffers grew ${mb(grown)} MB (from ${mb(retainedBefore)} MB)`);
   });
 
   test('[70.a] no error body leaks an absolute path, the repository root, or a stack trace', () => {

@@ -2,23 +2,38 @@ import type { Backend, ExecutionProvider, LoadedModel, RunResult, SessionOptions
 import type { ModelMetadata } from '../../core/index.js';
 import type { Tensor } from '../../tensor/index.js';
 import { ServerError } from '../../errors/index.js';
-import { OrtInstance } from './instance.js';
+import os from 'node:os';
 import { InProcessModel } from './in-process.js';
 import { toModelMetadata } from './metadata.js';
-import type { WorkerInit } from './messages.js';
+import type { SessionInit } from './messages.js';
+import { WorkerPool, type PooledSession, type PoolWorker } from './pool.js';
 
 export interface OrtBackendEvents {
   /** A worker died and was replaced (or could not be). */
   onWorkerExit?(info: { modelPath: string; code: number; replaced: boolean }): void;
 }
 
-/** onnxruntime-node sessions in worker threads: one thread per instance. */
+export interface OrtBackendOptions extends OrtBackendEvents {
+  /** Threads of the shared worker pool; default: the cores. */
+  readonly workerThreads?: number;
+}
+
+/** onnxruntime-node sessions on a pool of worker threads shared by every model (ort/pool.ts). */
 export class OrtBackend implements Backend {
-  constructor(private readonly events: OrtBackendEvents = {}) {}
+  private readonly pool: WorkerPool;
+
+  constructor(private readonly events: OrtBackendOptions = {}) {
+    this.pool = new WorkerPool(events.workerThreads ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length));
+  }
+
+  /** Pool threads running now (tests, metrics). */
+  get threads(): number {
+    return this.pool.threads;
+  }
 
   async load(modelPath: string, options: SessionOptions): Promise<LoadedModel> {
     if (options.inProcess) return InProcessModel.load(modelPath, options);
-    const model = new OrtModel(modelPath, options, this.events);
+    const model = new OrtModel(modelPath, options, this.pool, this.events);
     await model.start();
     return model;
   }
@@ -28,11 +43,12 @@ class OrtModel implements LoadedModel {
   metadata!: ModelMetadata;
   executionProviders: readonly ExecutionProvider[] = ['cpu'];
   warnings: string[] = [];
-  private readonly slots: OrtInstance[] = [];
+  private readonly slots: PooledSession[] = [];
   private disposed = false;
-  private readonly init: WorkerInit;
+  private readonly init: SessionInit;
 
-  constructor(private readonly modelPath: string, private readonly options: SessionOptions, private readonly events: OrtBackendEvents) {
+  constructor(private readonly modelPath: string, private readonly options: SessionOptions, private readonly pool: WorkerPool,
+    private readonly events: OrtBackendEvents) {
     const { instances: _instances, inProcess: _inProcess, ...rest } = options;
     this.init = { modelPath, options: rest };
   }
@@ -61,7 +77,7 @@ class OrtModel implements LoadedModel {
   run(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<RunResult> {
     if (this.disposed) return Promise.reject(new ServerError('UNAVAILABLE', 'model is unloaded'));
     // Least outstanding work first; the scheduler above normally hands work only to idle instances.
-    let best: OrtInstance | undefined;
+    let best: PooledSession | undefined;
     for (const s of this.slots) if (s.alive && (!best || s.inFlight < best.inFlight)) best = s;
     if (!best) return Promise.reject(new ServerError('UNAVAILABLE', 'no model instance is running'));
     return best.run(inputs, outputNames);
@@ -77,11 +93,13 @@ class OrtModel implements LoadedModel {
     this.slots[index]?.crash();
   }
 
-  private spawn(): OrtInstance {
-    return new OrtInstance(this.init, (dead, code) => this.replace(dead, code));
+  /** A session on a thread none of this model's other instances use, so the instances run in parallel. */
+  private spawn(): PooledSession {
+    const used = new Set<PoolWorker>(this.slots.filter((s) => s.alive).map((s) => s.worker));
+    return this.pool.open(this.init, used, (dead, code) => this.replace(dead, code));
   }
 
-  private replace(dead: OrtInstance, code: number): void {
+  private replace(dead: PooledSession, code: number): void {
     const i = this.slots.indexOf(dead);
     const replaced = !this.disposed && i >= 0;
     if (replaced) {

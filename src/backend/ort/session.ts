@@ -1,13 +1,13 @@
 /** Creating an ORT session and converting tensors both ways: shared by the worker thread and in-process models. */
 import ort from 'onnxruntime-node';
 import type { ExecutionProvider } from '../types.js';
-import type { RawIoMetadata, WorkerInit } from './messages.js';
+import type { RawIoMetadata, SessionInit } from './messages.js';
 import { datatypeFromOrt, ortType, type Datatype, type Tensor } from '../../tensor/index.js';
 
 const CUDA_HINT =
   'install the GPU build with `npm install onnxruntime-node --onnxruntime-node-install=cuda12` on a machine with CUDA 12';
 
-export async function createSession(modelPath: string, options: WorkerInit['options']): Promise<{ session: ort.InferenceSession; providers: ExecutionProvider[]; warnings: string[] }> {
+export async function createSession(modelPath: string, options: SessionInit['options']): Promise<{ session: ort.InferenceSession; providers: ExecutionProvider[]; warnings: string[] }> {
   const base: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: options.intraOpThreads,
     interOpNumThreads: options.interOpThreads,
@@ -42,7 +42,12 @@ export function shortMessage(e: unknown): string {
 
 export function toOrt(t: Tensor): ort.Tensor {
   // ort.Tensor's typing lists one overload per element type; the datatype table guarantees the pairing.
-  return new ort.Tensor(ortTensorType(t.datatype), t.data, t.shape);
+  const tensor = new ort.Tensor(ortTensorType(t.datatype), t.data, t.shape);
+  // Where the runtime has Float16Array (Node 24), onnxruntime-common wraps FP16 bits in one, which the native
+  // binding of onnxruntime-node 1.30 reads as 0 bytes ("not enough space: expected 8, got 0"). Hand it the raw
+  // Uint16Array back: the bits are the same.
+  if (t.datatype === 'FP16' && !(tensor.data instanceof Uint16Array)) (tensor as unknown as { cpuData: unknown }).cpuData = t.data;
+  return tensor;
 }
 
 /** The table's ORT name, typed as ORT's own union: a name onnxruntime-node does not know fails to compile here. */

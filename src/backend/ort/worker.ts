@@ -1,15 +1,16 @@
 /**
- * An ORT instance: one worker thread holding one InferenceSession. onnxruntime-node's run() is a synchronous
- * native call behind a promise, so running it here keeps the main event loop free (DESIGN.md §4).
+ * A pool worker: one thread holding the ORT sessions the pool placed on it (ort/pool.ts). onnxruntime-node's
+ * run() is a synchronous native call behind a promise, so running it here keeps the main event loop free
+ * (DESIGN.md §4); sessions of several models share the thread and its V8 isolate (~17 MB each saved).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type ort from 'onnxruntime-node';
-import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
+import type { FromWorker, ToWorker } from './messages.js';
 import { transferList } from './transfer.js';
 import { createSession, fromOrt, ioMetadata, shortMessage, toOrt } from './session.js';
 
-const init = workerData as WorkerInit;
 const port = parentPort!;
+const sessions = new Map<number, ort.InferenceSession>();
 
 function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(msg, transfer);
@@ -17,25 +18,40 @@ function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
 
 const ns = (from: bigint): number => Number(process.hrtime.bigint() - from);
 
-async function main(): Promise<void> {
-  let loaded: Awaited<ReturnType<typeof createSession>>;
-  try {
-    loaded = await createSession(init.modelPath, init.options);
-  } catch (e) {
-    post({ kind: 'load-error', message: shortMessage(e) });
-    return;
-  }
-  const { session } = loaded;
-  post({ kind: 'loaded', inputs: ioMetadata(session.inputMetadata), outputs: ioMetadata(session.outputMetadata), providers: loaded.providers, warnings: loaded.warnings });
-
-  port.on('message', (msg: ToWorker) => {
-    if (msg.kind === 'crash') throw new Error('simulated worker crash');
-    if (msg.kind === 'dispose') {
-      void session.release().finally(() => process.exit(0));
+port.on('message', (msg: ToWorker) => {
+  switch (msg.kind) {
+    case 'run': {
+      const session = sessions.get(msg.sid);
+      if (session) void run(session, msg);
+      else post({ kind: 'run-error', id: msg.id, message: 'the model session is released' });
       return;
     }
-    void run(session, msg);
-  });
+    case 'load':
+      void load(msg);
+      return;
+    case 'release': {
+      const session = sessions.get(msg.sid);
+      sessions.delete(msg.sid);
+      void (session?.release() ?? Promise.resolve()).catch(() => undefined).finally(() => post({ kind: 'released', sid: msg.sid }));
+      return;
+    }
+    case 'exit':
+      process.exit(0);
+      return;
+    case 'crash':
+      throw new Error('simulated worker crash');
+  }
+});
+
+async function load(msg: Extract<ToWorker, { kind: 'load' }>): Promise<void> {
+  try {
+    const loaded = await createSession(msg.init.modelPath, msg.init.options);
+    sessions.set(msg.sid, loaded.session);
+    const { session } = loaded;
+    post({ kind: 'loaded', sid: msg.sid, inputs: ioMetadata(session.inputMetadata), outputs: ioMetadata(session.outputMetadata), providers: loaded.providers, warnings: loaded.warnings });
+  } catch (e) {
+    post({ kind: 'load-error', sid: msg.sid, message: shortMessage(e) });
+  }
 }
 
 async function run(session: ort.InferenceSession, msg: Extract<ToWorker, { kind: 'run' }>): Promise<void> {
@@ -55,5 +71,3 @@ async function run(session: ort.InferenceSession, msg: Extract<ToWorker, { kind:
     post({ kind: 'run-error', id: msg.id, message: shortMessage(e) });
   }
 }
-
-void main();
