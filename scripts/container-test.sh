@@ -40,6 +40,10 @@ fi
 # The helpers use the repository's packages (yaml, @grpc/grpc-js).
 [ -d node_modules/yaml ] && [ -d node_modules/@grpc/grpc-js ] || npm ci --no-audit --no-fund
 
+# The container's user (10001) reads the mounted models: they must be readable by others (umask 022 checkouts are).
+unreadable="$(find models examples/triton-repository ! -perm -o+r -print -quit)"
+[ -z "$unreadable" ] || fail "$unreadable is not readable by others: the container's user could not read the models"
+
 mkdir -p "$CACHE_DIR"
 # crun fails on this kernel's cgroups and default ulimits fail with EPERM; no systemd for cgroups or events.
 export CONTAINERS_CONF="$CACHE_DIR/containers.conf"
