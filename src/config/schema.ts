@@ -20,6 +20,7 @@ const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 
 export const SETTINGS = [
   { key: 'modelRepository', flag: 'model-repository', type: 'string', default: './models', help: 'directory of models: <name>.onnx files or Triton-style <name>/<version>/model.onnx with optional config.pbtxt' },
+  { key: 'modelName', flag: 'model-name', type: 'string', default: undefined, help: "serve a repository holding one model (a model.onnx, one model's version folders, or one <name>/<version>/model.onnx) under this name, as KServe passes the InferenceService's name for /mnt/models" },
   { key: 'host', flag: 'host', type: 'string', default: '127.0.0.1', help: 'address to listen on (0.0.0.0 exposes the server to the network; see README Security)' },
   { key: 'httpPort', flag: 'http-port', type: 'int', default: 8080, min: 0, help: 'HTTP port for V1/V2 REST, health and metrics (0 = any free port)' },
   { key: 'grpcPort', flag: 'grpc-port', type: 'int', default: 8081, min: 0, help: 'gRPC port for inference.GRPCInferenceService (0 = any free port)' },

@@ -28,6 +28,8 @@ export interface RegistryOptions {
   readonly statsListener?: StatsListener;
   /** Check new or changed model files in a child process before loading them (see SafeLoader). */
   readonly safeLoad: boolean;
+  /** --model-name: the name a single-model repository is served under (see ScanOptions). */
+  readonly modelName?: string;
   /** Called after each version load attempt (metrics). */
   readonly onLoad?: (e: { name: string; version: string; ok: boolean; ms: number }) => void;
 }
@@ -52,6 +54,7 @@ export class ModelRegistry {
   private pollTimer: NodeJS.Timeout | undefined;
   /** Poll mode: what each model looked like on disk when last loaded. */
   private readonly signatures = new Map<string, string>();
+  private warnedModelName = false;
 
   constructor(private readonly opts: RegistryOptions) {
     this.safe = new SafeLoader(opts.safeLoad);
@@ -65,11 +68,13 @@ export class ModelRegistry {
     this.rootReal = await realpath(this.opts.root).catch(() => {
       throw new Error('model repository does not exist or is not readable');
     });
+    if (this.opts.modelName !== undefined) checkModelName(this.opts.modelName);
   }
 
   /** Loads the models in the repository (all, or those named); one model failing leaves the others loading. */
   async loadAll(only?: ReadonlySet<string>): Promise<void> {
-    const sources = [...(await scanRepository(this.rootReal)).values()].filter((src) => !only || only.has(src.name));
+    const all = await this.scan();
+    const sources = [...all.values()].filter((src) => !only || only.has(src.name));
     // One child process checks every startup file, rather than one per model.
     await this.safe.check(sources.flatMap((src) => [...src.versions.values()]));
     await Promise.all(sources.map(async (src) => {
@@ -97,7 +102,7 @@ export class ModelRegistry {
   }
 
   async pollOnce(): Promise<void> {
-    const sources = await scanRepository(this.rootReal);
+    const sources = await this.scan();
     for (const src of sources.values()) {
       const sig = await signature(src);
       if (this.signatures.get(src.name) === sig) continue;
@@ -119,7 +124,7 @@ export class ModelRegistry {
     await this.withLock(name, async () => {
       const record = this.models.get(name);
       if (record?.file) return this.loadSource(fileSource(name, record.file, this.rootReal));
-      const src = await scanModel(this.rootReal, name);
+      const src = await scanModel(this.rootReal, name, undefined, { modelName: this.opts.modelName });
       if (!src) throw notFound(`model '${name}' is not in the model repository`);
       return this.loadSource(src);
     });
@@ -191,6 +196,18 @@ export class ModelRegistry {
     await Promise.all([...this.models.values()].flatMap((r) => [...r.versions.values()].map((v) => v.retire('server stopped'))));
   }
 
+  private async scan(): Promise<Map<string, ModelSource>> {
+    const sources = await scanRepository(this.rootReal, { modelName: this.opts.modelName });
+    const wanted = this.opts.modelName;
+    // Once: poll mode rescans every few seconds.
+    if (wanted !== undefined && sources.size > 0 && !sources.has(wanted) && !this.warnedModelName) {
+      this.warnedModelName = true;
+      this.opts.logger.warn({ modelName: wanted, models: [...sources.keys()].sort() },
+        '--model-name applies to a repository of one model; this one holds several, served under their own names');
+    }
+    return sources;
+  }
+
   private async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
     let record = this.models.get(name);
     if (!record) {
@@ -258,7 +275,7 @@ export class ModelRegistry {
       const options = sessionOptions(src.name, config, this.opts.defaults);
       v.model = await this.opts.backend.load(file, options);
       for (const w of v.model.warnings) log.warn({ model: src.name, version }, w);
-      const eff = effectiveConfig(src.name, config, v.model.metadata);
+      const eff = effectiveConfig(src.name, config, v.model.metadata, src.renamedFrom !== undefined);
       for (const w of eff.warnings) log.warn({ model: src.name, version }, w);
       v.config = eff.config;
       v.scheduler = new Scheduler(v.model, schedulerOptions(eff.config, this.opts.defaults), stats, this.opts.budget);

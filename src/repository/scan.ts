@@ -12,12 +12,41 @@ export interface ModelSource {
   readonly configText?: string;
   /** version -> real path of the model file. */
   readonly versions: ReadonlyMap<number, string>;
+  /**
+   * Set when --model-name chose the name: the name the files gave the model ('' when the repository itself is
+   * the model). A config.pbtxt may carry that old name; the operator's choice wins.
+   */
+  readonly renamedFrom?: string;
+}
+
+export interface ScanOptions {
+  /**
+   * --model-name: serve a single-model repository under this name, as KServe expects (it mounts the model at
+   * /mnt/models and passes the InferenceService's name). Applies when the repository itself is a model's
+   * directory (version folders `1/model.onnx`, optional config.pbtxt) or holds exactly one model: a single
+   * `model.onnx` (or `<any>.onnx`) at its top, or Triton's `<any>/<version>/model.onnx`. A repository of several
+   * models is served as it is.
+   */
+  readonly modelName?: string;
 }
 
 const NAME_OK = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 /** Every model in the repository, by name. A flat file and a directory of the same name: the directory wins. */
-export async function scanRepository(repoRoot: string): Promise<Map<string, ModelSource>> {
+export async function scanRepository(repoRoot: string, opts: ScanOptions = {}): Promise<Map<string, ModelSource>> {
+  if (opts.modelName !== undefined) {
+    const whole = await rootSource(repoRoot, opts.modelName);
+    if (whole) return new Map([[whole.name, whole]]);
+  }
+  const out = await scanEntries(repoRoot);
+  const only = out.size === 1 ? [...out.values()][0] : undefined;
+  if (opts.modelName !== undefined && only && only.name !== opts.modelName) {
+    return new Map([[opts.modelName, { ...only, name: opts.modelName, renamedFrom: only.name }]]);
+  }
+  return out;
+}
+
+async function scanEntries(repoRoot: string): Promise<Map<string, ModelSource>> {
   const out = new Map<string, ModelSource>();
   const entries = await readdir(repoRoot, { withFileTypes: true });
   for (const e of entries) {
@@ -38,8 +67,19 @@ export async function scanRepository(repoRoot: string): Promise<Map<string, Mode
 }
 
 /** One model by name, or undefined when the repository has no such model. */
-export async function scanModel(repoRoot: string, name: string, defaultFilename?: string): Promise<ModelSource | undefined> {
+export async function scanModel(repoRoot: string, name: string, defaultFilename?: string, opts: ScanOptions = {}): Promise<ModelSource | undefined> {
+  // With --model-name, names depend on the whole repository (one model or several), so look at all of it.
+  if (opts.modelName !== undefined) return (await scanRepository(repoRoot, opts)).get(name);
   return (await tritonSource(repoRoot, name, defaultFilename)) ?? (await flatSource(repoRoot, name));
+}
+
+/**
+ * The repository itself as Triton's model directory for `name`: version folders holding the model file, with an
+ * optional config.pbtxt (KServe mounts such a directory at /mnt/models when storageUri names it).
+ */
+async function rootSource(repoRoot: string, name: string): Promise<ModelSource | undefined> {
+  const src = await modelDirSource(repoRoot, repoRoot, name);
+  return src && src.versions.size > 0 ? { ...src, renamedFrom: '' } : undefined;
 }
 
 async function flatSource(repoRoot: string, name: string): Promise<ModelSource | undefined> {
@@ -49,7 +89,11 @@ async function flatSource(repoRoot: string, name: string): Promise<ModelSource |
 }
 
 async function tritonSource(repoRoot: string, name: string, defaultFilename?: string): Promise<ModelSource | undefined> {
-  const dir = path.join(repoRoot, name);
+  return modelDirSource(repoRoot, path.join(repoRoot, name), name, defaultFilename);
+}
+
+/** Triton's model directory `dir`: `<version>/<file>` folders and an optional config.pbtxt. */
+async function modelDirSource(repoRoot: string, dir: string, name: string, defaultFilename?: string): Promise<ModelSource | undefined> {
   if (!(await isDir(dir))) return undefined;
   const configText = await readFile(path.join(dir, 'config.pbtxt'), 'utf8').catch(() => undefined);
   const filename = defaultFilename ?? defaultModelFilename(configText) ?? 'model.onnx';

@@ -33,7 +33,15 @@ export function selectVersions(config: ModelConfig | undefined, present: readonl
   return sorted.slice(0, n);
 }
 
-export function effectiveConfig(name: string, config: ModelConfig | undefined, meta: ModelMetadata): { config: ModelConfig; warnings: string[] } {
+/** `renamed`: --model-name chose `name`, so a config.pbtxt naming the model otherwise is served as `name`. */
+export function effectiveConfig(name: string, config: ModelConfig | undefined, meta: ModelMetadata, renamed = false): { config: ModelConfig; warnings: string[] } {
+  if (renamed && config && config.name !== '' && config.name !== name) {
+    const done = completeConfig(config.name, config, meta);
+    return {
+      config: Object.freeze({ ...done.config, name }),
+      warnings: [`config.pbtxt names the model '${config.name}'; served as '${name}' (--model-name)`, ...done.warnings],
+    };
+  }
   return completeConfig(name, config, meta);
 }
 

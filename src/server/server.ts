@@ -51,6 +51,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   });
   const registry = new ModelRegistry({
     root: config.modelRepository,
+    modelName: config.modelName,
     cwd: process.cwd(),
     backend,
     budget: new ByteBudget(config.maxInflightBytes),
