@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import { formatResultsTable, toCsv } from './format.js';
-import { runOwnHttp } from './http-own.js';
+import { drive, openLoop, runOwnHttp } from './http-own.js';
 import { buildPayload, concreteShape, randomInputs, tensorBytes, type ModelMeta } from './payload.js';
 import { median, parseRange, processCpuUs, processMemMiB, summarize } from './stats.js';
 import type { BenchStepResult, HttpPayload } from './types.js';
@@ -92,32 +92,160 @@ describe('payloads', () => {
 });
 
 describe('own HTTP loop', () => {
-  test('closed and open loop, bounded in time, counting errors', async () => {
+  /** A local server answering 503 to every 4th request (the 1st, 5th, ...), counting what it got and refused. */
+  async function countingServer(): Promise<{ url: string; n: () => number; refused: () => number; close(): void }> {
     let n = 0;
+    let refused = 0;
     const server = http.createServer((req, res) => {
       req.resume();
       req.on('end', () => {
         n++;
-        res.writeHead(n % 10 === 0 ? 503 : 200, { 'content-type': 'application/json' });
+        const no = n % 4 === 1;
+        if (no) refused++;
+        res.writeHead(no ? 503 : 200, { 'content-type': 'application/json' });
         res.end('{}');
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, n: () => n, refused: () => refused, close: () => server.close() };
+  }
+  const payload = buildPayload('v1', 'fraud_detector', randomInputs(FRAUD, 1));
+
+  test('closed and open loop over HTTP: every request counted once, as a success or an error', async () => {
+    const srv = await countingServer();
+    try {
+      const closed = await runOwnHttp({ target: { url: srv.url }, payload, concurrency: 4, durationMs: 100, timeoutMs: 30_000 });
+      // Every worker sends at t0, so at least one request each, and the first is refused.
+      assert.ok(srv.n() >= 4, `${srv.n()} requests`);
+      assert.equal(closed.requests + closed.errors, srv.n());
+      assert.equal(closed.errors, srv.refused());
+      assert.match(closed.firstError ?? '', /^HTTP 503/);
+      assert.ok(closed.elapsedMs >= 100, `ran its whole duration (${closed.elapsedMs} ms)`);
+      const before = srv.n();
+      const open = await runOwnHttp({ target: { url: srv.url }, payload, concurrency: 8, rate: 100, durationMs: 100, timeoutMs: 30_000 });
+      const sent = srv.n() - before;
+      assert.equal(open.requests + open.errors, sent);
+      // Sends are never early: at most what the schedule allowed over the time the run took (the exact schedule is
+      // checked with a fake clock below).
+      assert.ok(sent >= 1 && sent <= Math.floor((open.elapsedMs / 1000) * 100) + 1, `${sent} sent at 100/s in ${open.elapsedMs.toFixed(0)} ms`);
+    } finally {
+      srv.close();
+    }
+  });
+
+  test('a run against a server that stops answering still ends: outstanding requests time out', async () => {
+    const server = http.createServer(() => undefined);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const payload = buildPayload('v1', 'fraud_detector', randomInputs(FRAUD, 1));
-      const t0 = performance.now();
-      const closed = await runOwnHttp({ target: { url }, payload, concurrency: 4, durationMs: 300, timeoutMs: 5000 });
-      assert.ok(performance.now() - t0 < 2000);
-      assert.ok(closed.requests > 10, `${closed.requests} requests`);
-      assert.ok(closed.errors > 0);
-      assert.match(closed.firstError ?? '', /^HTTP 503/);
-      const open = await runOwnHttp({ target: { url }, payload, concurrency: 8, rate: 100, durationMs: 500, timeoutMs: 5000 });
-      const sent = open.requests + open.errors;
-      assert.ok(sent >= 30 && sent <= 70, `${sent} sent at 100/s for 0.5 s`);
+      // Each worker's first request outlives the duration; it is given up after timeoutMs and the run returns.
+      const r = await runOwnHttp({ target: { url }, payload, concurrency: 3, durationMs: 20, timeoutMs: 200 });
+      assert.equal(r.requests, 0);
+      assert.equal(r.errors, 3);
+      assert.match(r.firstError ?? '', /timeout after 200 ms/);
     } finally {
+      server.closeAllConnections();
       server.close();
     }
+  });
+});
+
+/**
+ * The load loops' schedule on a fake clock: performance.now() and setTimeout move only when the test advances
+ * them, so counts and send times are exact rather than "about 50 at 100/s for 0.5 s, give or take the machine".
+ */
+describe('load loops on a fake clock', () => {
+  function fakeTime(t: TestContext) {
+    t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+    let now = 0;
+    t.mock.method(performance, 'now', () => now);
+    return {
+      get now() { return now; },
+      /** Lets pending continuations run, moves the clock by 1 ms, then lets what became due run. */
+      async step() {
+        await new Promise((r) => setImmediate(r));
+        now += 1;
+        t.mock.timers.tick(1);
+        await new Promise((r) => setImmediate(r));
+      },
+    };
+  }
+
+  async function runUntil<T>(clock: { step(): Promise<void> }, p: Promise<T>): Promise<T> {
+    let done = false;
+    void p.finally(() => { done = true; });
+    for (let i = 0; !done && i < 100_000; i++) await clock.step();
+    return p;
+  }
+
+  test('open loop: 100/s for 0.5 s starts exactly 50 sends, each on its slot, none early', async (t) => {
+    const clock = fakeTime(t);
+    const starts: number[] = [];
+    const delayed = await runUntil(clock, openLoop(100, 8, 500, 0, async () => { starts.push(clock.now); }));
+    assert.equal(starts.length, 50);
+    // Never before its slot; at most one clock tick after it (the due count is computed in floating point, so
+    // 290/1000*100 rounds to 28.999... and send 29 goes at the next tick).
+    starts.forEach((at, k) => assert.ok(at >= k * 10 && at <= k * 10 + 1, `send ${k} at ${at} ms, its slot is ${k * 10} ms`));
+    assert.equal(delayed, 0);
+  });
+
+  test('open loop: a send due while `cap` are in flight waits for a free slot, is counted as delayed, and the schedule catches up', async (t) => {
+    const clock = fakeTime(t);
+    const starts: number[] = [];
+    const gates: (() => void)[] = [];
+    let answering = false;
+    const one = () => {
+      starts.push(clock.now);
+      return answering ? Promise.resolve() : new Promise<void>((r) => gates.push(r));
+    };
+    let finished = false;
+    const run = openLoop(100, 2, 100, 0, one);
+    void run.finally(() => { finished = true; });
+    while (clock.now < 25) await clock.step();
+    assert.deepEqual(starts, [0, 10], 'the third send (due at 20 ms) waits: two are in flight');
+    answering = true;
+    for (const g of gates.splice(0)) g();
+    await new Promise((r) => setImmediate(r));
+    while (!finished) await clock.step();
+    assert.equal(await run, 1);
+    assert.deepEqual(starts, [0, 10, 25, 30, 40, 50, 60, 70, 80, 90]);
+  });
+
+  test('closed loop: each worker sends again as soon as it has an answer, until the deadline', async (t) => {
+    const clock = fakeTime(t);
+    const starts: number[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const pending: (() => void)[] = [];
+    const one = () => new Promise<boolean>((resolve) => {
+      starts.push(clock.now);
+      most = Math.max(most, ++inFlight);
+      pending.push(() => { inFlight--; resolve(true); });
+    });
+    let finished = false;
+    const run = drive({ concurrency: 2 }, 20, 0, one, () => [0, 0]);
+    void run.finally(() => { finished = true; });
+    // Every millisecond the server answers whatever is outstanding.
+    while (!finished) {
+      await clock.step();
+      for (const answer of pending.splice(0)) answer();
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(await run, 0);
+    assert.equal(most, 2, 'one request in flight per worker');
+    assert.deepEqual(starts, Array.from({ length: 40 }, (_, i) => Math.floor(i / 2)), 'two sends every millisecond from 0 to 19 ms');
+  });
+
+  test('closed loop: after a failure a worker backs off 1 ms instead of spinning', async (t) => {
+    const clock = fakeTime(t);
+    const starts: number[] = [];
+    const one = async () => {
+      starts.push(clock.now);
+      return false;
+    };
+    const run = drive({ concurrency: 1 }, 5, 0, one, () => [0, 0]);
+    await runUntil(clock, run);
+    assert.deepEqual(starts, [0, 1, 2, 3, 4]);
   });
 });
 

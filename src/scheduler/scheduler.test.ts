@@ -1,4 +1,4 @@
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LoadedModel, RunResult } from '../backend/index.js';
 import { ServerError } from '../errors/index.js';
@@ -32,6 +32,23 @@ class FakeModel implements LoadedModel {
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
+
+/**
+ * A fake clock for the scheduler: its timers (setTimeout), its wall clock (Date.now, for deadlines) and its
+ * monotonic clock (process.hrtime.bigint, for queue ages) all move only when the test advances them, so "the delay
+ * has not passed yet" is exact instead of a race with the machine. setImmediate stays real: the scheduler
+ * dispatches at the end of an event-loop turn, and tick() lets it.
+ */
+function fakeClock(t: TestContext): { advance(ms: number): Promise<void> } {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
+  t.mock.method(process.hrtime, 'bigint', () => BigInt(Date.now()) * 1_000_000n);
+  return {
+    async advance(ms: number) {
+      t.mock.timers.tick(ms);
+      await tick();
+    },
+  };
+}
 const opts = (o: Partial<SchedulerOptions> = {}): SchedulerOptions => ({
   enabled: true, maxBatchSize: 8, preferredBatchSizes: [], maxQueueDelayNs: 0, maxQueueSize: 4, retryAfterSeconds: 1,
   defaultTimeoutUs: 0, allowTimeoutOverride: true, ...o,
@@ -83,18 +100,20 @@ describe('scheduler: queue, batching, backpressure', () => {
     assert.deepEqual(await value(b), [6]);
   });
 
-  test('a request past its deadline in the queue fails with DEADLINE_EXCEEDED and never runs', async () => {
+  test('a request past its deadline in the queue fails with DEADLINE_EXCEEDED and never runs', async (t) => {
+    const clock = fakeClock(t);
     const { model, s } = setup();
     const running = s.submit(job(1));
     await tick();
     const late = s.submit(job(7, { deadline: Date.now() + 20 }));
-    // The scheduler's timer is unref'd (a server's sockets keep it alive); here the test must.
-    const alive = setInterval(() => undefined, 1000);
-    try {
-      await assert.rejects(late, (e: ServerError) => e.code === 'DEADLINE_EXCEEDED' && /timed out in queue/.test(e.message));
-    } finally {
-      clearInterval(alive);
-    }
+    let settled = false;
+    late.catch(() => undefined).finally(() => { settled = true; });
+    await clock.advance(19);
+    assert.equal(settled, false, 'still queued 1 ms before its deadline');
+    assert.equal(s.pending, 1);
+    await clock.advance(1);
+    await assert.rejects(late, (e: ServerError) => e.code === 'DEADLINE_EXCEEDED' && /timed out in queue/.test(e.message));
+    assert.equal(s.pending, 0);
     await model.release();
     await running;
     await model.release();
@@ -154,14 +173,35 @@ describe('scheduler: queue, batching, backpressure', () => {
     assert.deepEqual(model.runs, [[1], [2], [3]]);
   });
 
-  test('max_queue_delay holds a lone request until the delay passes', async () => {
+  test('max_queue_delay holds a lone request until the delay passes', async (t) => {
+    const clock = fakeClock(t);
     const { model, s } = setup({ maxQueueDelayNs: 30_000_000 });
-    const t0 = performance.now();
     const p = s.submit(job(5));
-    while (model.runs.length === 0) await new Promise((r) => setTimeout(r, 2));
-    const waited = performance.now() - t0;
+    await tick();
+    await clock.advance(29);
+    assert.deepEqual(model.runs, [], 'still waiting for companions 1 ms before the delay is up');
+    assert.equal(s.pending, 1);
+    await clock.advance(1);
+    assert.deepEqual(model.runs, [[5]], 'sent once the delay passed');
     await model.release();
     assert.deepEqual(await value(p), [10]);
-    assert.ok(waited >= 25, `waited ${waited.toFixed(1)} ms for companions`);
+  });
+
+  test('a companion that arrives within max_queue_delay joins the waiting request', async (t) => {
+    const clock = fakeClock(t);
+    const { model, s } = setup({ maxQueueDelayNs: 30_000_000, preferredBatchSizes: [4] });
+    const a = s.submit(job(1));
+    await tick();
+    await clock.advance(10);
+    const b = s.submit(job(2));
+    await tick();
+    assert.deepEqual(model.runs, []);
+    // 30 ms after the first arrived, both go together (the delay counts from the oldest).
+    await clock.advance(19);
+    assert.deepEqual(model.runs, []);
+    await clock.advance(1);
+    assert.deepEqual(model.runs, [[1, 2]]);
+    await model.release();
+    assert.deepEqual([await value(a), await value(b)], [[2], [4]]);
   });
 });

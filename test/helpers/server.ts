@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { loadConfig, type ServerConfig } from '../../src/config/index.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
+import { startServer, type RunningServer, type StartOptions } from '../../src/server/server.js';
 
 export const TEST_MODELS = path.resolve('test-models');
 
@@ -21,12 +21,15 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts the real server on ephemeral loopback ports with the named models. */
+/**
+ * Starts the real server on ephemeral loopback ports with the named models; `options.backend` replaces
+ * onnxruntime (e.g. a FakeBackend from ./fake-backend.ts whose runs wait for the test).
+ */
 export async function startTestServer(models: readonly string[], overrides: Partial<Record<keyof ServerConfig, unknown>> = {},
-  extra?: (dir: string) => void): Promise<TestServer> {
+  extra?: (dir: string) => void, options: StartOptions = {}): Promise<TestServer> {
   const repo = makeRepo(models, extra);
   const config = loadConfig({ modelRepository: repo, httpPort: 0, grpcPort: 0, grpc: false, logLevel: 'silent', ...overrides }, {});
-  const server = await startServer(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const server = await startServer(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...options });
   return {
     ...server,
     url: `http://127.0.0.1:${server.httpPort}`,

@@ -1,11 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/index.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
-import { get, post, request, startTestServer, type TestServer } from '../helpers/server.js';
+import { FakeBackend, SLOW_METADATA } from '../helpers/fake-backend.js';
+import { get, post, request, startTestServer, TEST_MODELS, type TestServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 import { sampleInput } from '../../scripts/fixtures.js';
 
 const row = (seed: number) => Array.from(sampleInput(30, seed, 2));
@@ -62,64 +64,130 @@ describe('dynamic batching on the Triton-style example repository, served unchan
   });
 });
 
+/**
+ * The queue's rules over HTTP, ordered by what the server reports (runs held by the gated backend, the
+ * scheduler's queue length, statistics), never by how long a run takes: `slow` is a fake whose run lasts until
+ * the test releases it, so "still running" is a fact, not a guess about the machine's speed.
+ */
 describe('backpressure, timeouts and cancellation', () => {
   let s: TestServer;
+  const backend = new FakeBackend({ slow: { metadata: SLOW_METADATA } });
   before(async () => {
-    s = await startTestServer(['slow'], { intraOpThreads: 1 }, (dir) => {
+    s = await startTestServer(['slow'], {}, (dir) => {
       writeFileSync(path.join(dir, 'slow', 'config.pbtxt'),
         'max_batch_size: 0\ndynamic_batching { default_queue_policy { max_queue_size: 2 allow_timeout_override: true } }\n');
-    });
+    }, { backend });
   });
-  after(() => s.stop());
+  after(async () => {
+    backend.releaseAll();
+    await s.stop();
+  });
 
+  const slow = () => backend.model('slow');
+  const queued = () => s.registry.resolve('slow').scheduler!.pending;
   const stats = async () => (await get(`${s.url}/v2/models/slow/stats`)).body.model_stats[0];
+  const infer = (params?: Record<string, unknown>) => post(`${s.url}/v2/models/slow/infer`, slowBody(params));
 
   test('a full queue answers 503 with Retry-After at once', async () => {
-    const running = post(`${s.url}/v2/models/slow/infer`, slowBody());
-    await new Promise((r) => setTimeout(r, 30));
-    const queued = [post(`${s.url}/v2/models/slow/infer`, slowBody()), post(`${s.url}/v2/models/slow/infer`, slowBody())];
-    await new Promise((r) => setTimeout(r, 30));
-    const t0 = performance.now();
-    const rejected = await post(`${s.url}/v2/models/slow/infer`, slowBody());
-    const ms = performance.now() - t0;
+    const runsBefore = slow().runs.length;
+    const running = infer();
+    await slow().whenHeld(1);
+    const waiting = [infer(), infer()];
+    await waitFor(() => queued() === 2, 'two requests queued behind the running one');
+    const rejected = await infer();
     assert.equal(rejected.status, 503, rejected.text);
     assert.match(rejected.body.error, /queue is full/);
     assert.equal(rejected.headers.get('retry-after'), '1');
-    assert.ok(ms < 100, `rejected in ${ms.toFixed(1)} ms`);
-    for (const r of await Promise.all([running, ...queued])) assert.equal(r.status, 200);
+    // "At once": answered while the first run is still held, so it cannot have waited for any run.
+    assert.equal(slow().held, 1, 'the rejection came while the running request was still running');
+    assert.equal(queued(), 2);
+    slow().releaseAll();
+    for (const r of await Promise.all([running, ...waiting])) assert.equal(r.status, 200);
+    slow().hold();
+    assert.equal(slow().runs.length - runsBefore, 3, 'the rejected request never ran');
   });
 
   test('a request whose timeout passes in the queue gets 503 and never runs', async () => {
     const before = await stats();
-    const running = post(`${s.url}/v2/models/slow/infer`, slowBody());
-    await new Promise((r) => setTimeout(r, 30));
-    const late = await post(`${s.url}/v2/models/slow/infer`, slowBody({ timeout: 50_000 }));
+    const runsBefore = slow().runs.length;
+    const running = infer();
+    await slow().whenHeld(1);
+    // 50 ms in the queue while the run ahead of it is held for as long as the test likes: it must time out.
+    const late = await infer({ timeout: 50_000 });
     assert.equal(late.status, 503);
     assert.match(late.body.error, /timed out in queue/);
+    assert.equal(slow().held, 1, 'timed out while the first request was still running');
+    slow().release();
     assert.equal((await running).status, 200);
     const after = await stats();
     assert.equal(after.execution_count - before.execution_count, 1, 'only the first request executed');
+    assert.equal(slow().runs.length - runsBefore, 1);
   });
 
   test('a client that disconnects leaves the queue and its request never runs', async () => {
     const before = await stats();
-    const running = post(`${s.url}/v2/models/slow/infer`, slowBody());
-    await new Promise((r) => setTimeout(r, 30));
+    const runsBefore = slow().runs.length;
+    const running = infer();
+    await slow().whenHeld(1);
     const ctl = new AbortController();
     const gone = request(`${s.url}/v2/models/slow/infer`, { method: 'POST', json: slowBody(), signal: ctl.signal }).catch((e: Error) => e);
-    await new Promise((r) => setTimeout(r, 30));
+    await waitFor(() => queued() === 1, 'the second request queued');
     ctl.abort();
     assert.ok((await gone) instanceof Error);
+    await waitFor(() => queued() === 0, 'the abandoned request left the queue');
+    await waitFor(async () => (await stats()).inference_stats.fail.count > before.inference_stats.fail.count, 'the abandoned request counted as failed');
+    assert.equal(slow().held, 1, 'it left while the first request was still running');
+    slow().release();
     assert.equal((await running).status, 200);
-    await new Promise((r) => setTimeout(r, 50));
     const after = await stats();
     assert.equal(after.execution_count - before.execution_count, 1, 'the abandoned request was never executed');
     assert.equal(after.inference_stats.fail.count - before.inference_stats.fail.count, 1);
+    assert.equal(slow().runs.length - runsBefore, 1);
   });
 
   test('a batch larger than max_batch_size is refused', async () => {
     const r = await post(`${s.url}/v2/models/slow/infer`, { inputs: [{ name: 'x', shape: [2, 1], datatype: 'FP32', data: [1, 2] }] });
     assert.equal(r.status, 400);
+  });
+});
+
+describe('dynamic batching over HTTP, ordered by a gated backend', () => {
+  const backend = new FakeBackend({
+    echo: { metadata: { inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 1] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 1] }] } },
+  });
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer([], {}, (dir) => {
+      mkdirSync(path.join(dir, 'echo', '1'), { recursive: true });
+      copyFileSync(path.join(TEST_MODELS, 'mlp', '1', 'model.onnx'), path.join(dir, 'echo', '1', 'model.onnx'));
+      writeFileSync(path.join(dir, 'echo', 'config.pbtxt'), 'max_batch_size: 8\ndynamic_batching { }\n');
+    }, { backend });
+  });
+  after(async () => {
+    backend.releaseAll();
+    await s.stop();
+  });
+
+  test('requests that queue while the instance is busy run as one batch, and each gets its own rows back', async () => {
+    const echo = backend.model('echo');
+    const one = (v: number) => post(`${s.url}/v2/models/echo/infer`, { inputs: [{ name: 'x', shape: [1, 1], datatype: 'FP32', data: [v] }] });
+    const first = one(1);
+    await echo.whenHeld(1);
+    // A batching model pipelines two executions per instance: the second request is handed over at once too.
+    const second = one(2);
+    await echo.whenHeld(2);
+    const rest = [one(3), one(4), one(5)];
+    await waitFor(() => s.registry.resolve('echo').scheduler!.pending === 3, 'three requests queued behind the two executing');
+    assert.equal(echo.runs.length, 2, 'nothing more was sent while both slots were busy');
+    echo.releaseAll();
+    const answers = await Promise.all([first, second, ...rest]);
+    assert.deepEqual(answers.map((a) => a.body.outputs[0].data), [[1], [2], [3], [4], [5]]);
+    assert.deepEqual(echo.runs.map((r) => r.rows), [1, 1, 3], 'the three that waited went as one batch of 3');
+    assert.deepEqual(echo.runs[2].values, [3, 4, 5]);
+    const stats = (await get(`${s.url}/v2/models/echo/stats`)).body.model_stats[0];
+    assert.equal(stats.inference_count, 5);
+    assert.equal(stats.execution_count, 3);
+    assert.deepEqual(stats.batch_stats.map((b: { batch_size: number }) => b.batch_size).sort(), [1, 3]);
   });
 });
 

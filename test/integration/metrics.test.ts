@@ -4,8 +4,11 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { OrtBackend } from '../../src/backend/index.js';
 import { loadPackageDefinition } from '../../src/protocol/v2-grpc/index.js';
+import { FakeBackend, SLOW_METADATA } from '../helpers/fake-backend.js';
 import { get, post, request, startTestServer, type TestServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 import { sampleInput } from '../../scripts/fixtures.js';
 
 const FRAUD = 'models/fraud_detector.onnx';
@@ -13,7 +16,6 @@ const row = (seed: number) => Array.from(sampleInput(30, seed, 2));
 const v2 = (rows: number[][], parameters?: Record<string, unknown>) =>
   ({ ...(parameters ? { parameters } : {}), inputs: [{ name: 'input', shape: [rows.length, 30], datatype: 'FP32', data: rows.flat() }] });
 const slowBody = (params: Record<string, unknown> = {}) => ({ parameters: params, inputs: [{ name: 'x', shape: [1, 1], datatype: 'FP32', data: [0.5] }] });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A Prometheus text exposition as "name{k="v",...}" (labels sorted) -> value. */
 function parseExposition(text: string): Map<string, number> {
@@ -32,12 +34,13 @@ const key = (name: string, labels: Record<string, string> = {}) =>
   `${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).sort().join(',')}}`;
 
 /**
- * A Triton-style repository: `batched` (dynamic batching: a batch goes once it holds 4 rows, or after 2 s),
- * `single` (the same model without dynamic batching), and `slow` with a queue of one.
+ * A Triton-style repository: `batched` (dynamic batching: a batch goes once it holds 4 rows; the queue delay is a
+ * minute, so the row count decides, not how quickly requests arrive), `single` (the same model without dynamic
+ * batching), and `slow` with a queue of one (a gated fake: its runs last until the test releases them).
  */
 function repository(dir: string): void {
   for (const [name, config] of [
-    ['batched', 'max_batch_size: 8\ndynamic_batching { preferred_batch_size: [ 4 ] max_queue_delay_microseconds: 2000000 }\n'],
+    ['batched', 'max_batch_size: 8\ndynamic_batching { preferred_batch_size: [ 4 ] max_queue_delay_microseconds: 60000000 }\n'],
     ['single', 'max_batch_size: 8\n'],
   ] as const) {
     mkdirSync(path.join(dir, name, '1'), { recursive: true });
@@ -66,15 +69,17 @@ describe('Prometheus metrics after known traffic', () => {
   const value = (name: string, labels: Record<string, string> = {}) => metrics.get(key(name, labels));
 
   before(async () => {
-    s = await startTestServer(['slow'], { intraOpThreads: 1, grpc: true }, repository);
+    const backend = new FakeBackend({ slow: { metadata: SLOW_METADATA } }, new OrtBackend());
+    s = await startTestServer(['slow'], { intraOpThreads: 1, grpc: true }, repository, { backend });
     const url = s.url;
+    const slow = backend.model('slow');
+    const queued = (model: string) => s.registry.resolve(model).scheduler!.pending;
 
     // batched: 4 concurrent one-row requests form one batch of 4; then 3 rows + 1 row form another.
     const first = await Promise.all([1, 2, 3, 4].map((i) => post(`${url}/v2/models/batched/infer`, v2([row(i)]))));
-    const second = await Promise.all([post(`${url}/v2/models/batched/infer`, v2([row(5), row(6), row(7)])), (async () => {
-      await sleep(50);
-      return post(`${url}/v2/models/batched/infer`, v2([row(8)]));
-    })()]);
+    const three = post(`${url}/v2/models/batched/infer`, v2([row(5), row(6), row(7)]));
+    await waitFor(() => queued('batched') === 1, 'the 3-row request waiting for a fourth row');
+    const second = await Promise.all([three, post(`${url}/v2/models/batched/infer`, v2([row(8)]))]);
     for (const r of [...first, ...second]) assert.equal(r.status, 200, r.text);
     // An input of the wrong shape fails validation in the core: reason INVALID.
     const invalid = await post(`${url}/v2/models/batched/infer`, { inputs: [{ name: 'input', shape: [1, 29], datatype: 'FP32', data: row(9).slice(0, 29) }] });
@@ -89,27 +94,32 @@ describe('Prometheus metrics after known traffic', () => {
     assert.equal(g.err, null, g.err?.message);
 
     // slow, queue of one: a full queue (REJECTED), a timeout in the queue (TIMEOUT), a client gone (CANCELED).
+    // Each step waits for the state it needs (a run held, a request queued), not for a guessed time.
     let running = post(`${url}/v2/models/slow/infer`, slowBody());
-    await sleep(30);
-    const queued = post(`${url}/v2/models/slow/infer`, slowBody());
-    await sleep(30);
+    await slow.whenHeld(1);
+    const waiting = post(`${url}/v2/models/slow/infer`, slowBody());
+    await waitFor(() => queued('slow') === 1, 'one request queued behind the running one');
     assert.equal((await post(`${url}/v2/models/slow/infer`, slowBody())).status, 503);
-    for (const r of await Promise.all([running, queued])) assert.equal(r.status, 200, r.text);
+    slow.releaseAll();
+    for (const r of await Promise.all([running, waiting])) assert.equal(r.status, 200, r.text);
+    slow.hold();
 
     running = post(`${url}/v2/models/slow/infer`, slowBody());
-    await sleep(30);
+    await slow.whenHeld(1);
     assert.equal((await post(`${url}/v2/models/slow/infer`, slowBody({ timeout: 50_000 }))).status, 503);
+    slow.release();
     assert.equal((await running).status, 200);
 
     running = post(`${url}/v2/models/slow/infer`, slowBody());
-    await sleep(30);
+    await slow.whenHeld(1);
     const ctl = new AbortController();
     const gone = request(`${url}/v2/models/slow/infer`, { method: 'POST', json: slowBody(), signal: ctl.signal }).catch((e: Error) => e);
-    await sleep(30);
+    await waitFor(() => queued('slow') === 1, 'the request that will leave is queued');
     ctl.abort();
     assert.ok((await gone) instanceof Error);
+    await waitFor(() => s.registry.resolve('slow').stats.snapshot().inference_stats.fail.count === 3, 'the departure counted as a failure');
+    slow.release();
     assert.equal((await running).status, 200);
-    await sleep(50);
 
     // Names the server does not serve, on every path a name can arrive by.
     for (const r of [

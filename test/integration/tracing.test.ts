@@ -12,18 +12,21 @@ import { isTracing } from '../../src/observability/index.js';
 import { loadPackageDefinition } from '../../src/protocol/v2-grpc/index.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { makeRepo, request } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 import { sampleInput } from '../../scripts/fixtures.js';
 
 const row = (seed: number) => Array.from(sampleInput(30, seed, 2));
 const v2 = (rows: number[][]) => ({ inputs: [{ name: 'input', shape: [rows.length, 30], datatype: 'FP32', data: rows.flat() }] });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hex = (bytes: number) => Array.from({ length: bytes }, () => Math.floor(Math.random() * 256).toString(16).padStart(2, '0')).join('');
 
-/** `fraud` (dynamic batching: a batch goes once it has 2 rows, or after 1 s) and `fraud_single` (none). */
+/**
+ * `fraud` (dynamic batching: a batch goes once it has 2 rows; the queue delay is a minute, so two concurrent
+ * requests always meet however slowly the second arrives) and `fraud_single` (none).
+ */
 function repository(): string {
   return makeRepo([], (dir) => {
     for (const [name, config] of [
-      ['fraud', 'max_batch_size: 8\ndynamic_batching { preferred_batch_size: [ 2 ] max_queue_delay_microseconds: 1000000 }\n'],
+      ['fraud', 'max_batch_size: 8\ndynamic_batching { preferred_batch_size: [ 2 ] max_queue_delay_microseconds: 60000000 }\n'],
       ['fraud_single', 'max_batch_size: 8\n'],
     ] as const) {
       mkdirSync(path.join(dir, name, '1'), { recursive: true });
@@ -77,16 +80,23 @@ describe('OpenTelemetry traces (in-memory exporter)', () => {
 
   /** The root span of one trace and its children, once the root has ended (onResponse runs after the client has its answer). */
   async function tree(traceId: string): Promise<{ root: ReadableSpan; children: ReadableSpan[] }> {
-    for (let i = 0; i < 100; i++) {
-      const spans = exporter.getFinishedSpans().filter((sp) => sp.spanContext().traceId === traceId);
-      const root = spans.find((sp) => sp.name === 'onnxserve.infer');
-      if (root) {
-        const children = spans.filter((sp) => sp.parentSpanContext?.spanId === root.spanContext().spanId).sort((a, b) => cmp(a.startTime, b.startTime));
-        return { root, children };
-      }
-      await sleep(10);
-    }
-    assert.fail(`no root span for trace ${traceId}`);
+    const spans = () => exporter.getFinishedSpans().filter((sp) => sp.spanContext().traceId === traceId);
+    const rootOf = () => spans().find((sp) => sp.name === 'onnxserve.infer');
+    await waitFor(() => rootOf() !== undefined, `a root span for trace ${traceId}`);
+    const root = rootOf()!;
+    const children = spans().filter((sp) => sp.parentSpanContext?.spanId === root.spanContext().spanId).sort((a, b) => cmp(a.startTime, b.startTime));
+    return { root, children };
+  }
+
+  /**
+   * Every span of a request answered before this call has ended once it returns: a traced request sent now ends
+   * its root span after its own answer, later than any earlier request's. For asserting that spans are absent.
+   */
+  async function barrier(): Promise<void> {
+    const traceId = hex(16);
+    const r = await request(`${s.url}/v2/models/fraud_single/infer`, { method: 'POST', json: v2([row(6)]), headers: { traceparent: `00-${traceId}-${hex(8)}-01` } });
+    assert.equal(r.status, 200, r.text);
+    await tree(traceId);
   }
 
   const cmp = (a: [number, number], b: [number, number]) => a[0] - b[0] || a[1] - b[1];
@@ -170,8 +180,9 @@ describe('OpenTelemetry traces (in-memory exporter)', () => {
   test('no traceparent: a new trace; a parent that is not sampled: no spans', async () => {
     const before = new Set(exporter.getFinishedSpans().map((sp) => sp.spanContext().traceId));
     assert.equal((await request(`${s.url}/v2/models/fraud_single/infer`, { method: 'POST', json: v2([row(4)]) })).status, 200);
-    await sleep(50);
-    const fresh = exporter.getFinishedSpans().filter((sp) => !before.has(sp.spanContext().traceId) && sp.name === 'onnxserve.infer');
+    const freshRoots = () => exporter.getFinishedSpans().filter((sp) => !before.has(sp.spanContext().traceId) && sp.name === 'onnxserve.infer');
+    await waitFor(() => freshRoots().length > 0, 'the root span of the request without traceparent');
+    const fresh = freshRoots();
     assert.equal(fresh.length, 1);
     assert.equal(fresh[0].parentSpanContext, undefined);
 
@@ -179,14 +190,14 @@ describe('OpenTelemetry traces (in-memory exporter)', () => {
     assert.equal((await request(`${s.url}/v2/models/fraud_single/infer`, {
       method: 'POST', json: v2([row(5)]), headers: { traceparent: `00-${traceId}-${hex(8)}-00` },
     })).status, 200);
-    await sleep(50);
+    await barrier();
     assert.equal(exporter.getFinishedSpans().filter((sp) => sp.spanContext().traceId === traceId).length, 0);
   });
 
   test('only inference requests are traced', async () => {
     const traceId = hex(16);
     await request(`${s.url}/v2/models/fraud_single`, { headers: { traceparent: `00-${traceId}-${hex(8)}-01` } });
-    await sleep(50);
+    await barrier();
     assert.equal(exporter.getFinishedSpans().filter((sp) => sp.spanContext().traceId === traceId).length, 0);
   });
 });
@@ -226,12 +237,9 @@ describe('request ids and the access log', () => {
   });
 
   const accessLine = async (reqId: string) => {
-    for (let i = 0; i < 100; i++) {
-      const found = lines.filter((l) => l.msg === 'request' && l.reqId === reqId);
-      if (found.length > 0) return found;
-      await sleep(10);
-    }
-    assert.fail(`no access log line for ${reqId}`);
+    const found = () => lines.filter((l) => l.msg === 'request' && l.reqId === reqId);
+    await waitFor(() => found().length > 0, `an access log line for ${reqId}`);
+    return found();
   };
 
   test('X-Request-Id is honoured, echoed, and on the request\'s access log line', async () => {
