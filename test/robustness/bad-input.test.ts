@@ -11,10 +11,11 @@ import vm from 'node:vm';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/index.js';
 import { startServer } from '../../src/server/server.js';
+import { Progress } from '../helpers/wait.js';
 import { CASES, NOT_HERE, startFixture, type Fixture } from './cases.js';
 import {
   assertExpected, assertMlp, assertStillServing, httpRequest, metricValue, mlpBody, postJson, rawExchange, waitForInflight,
-  type Answer,
+  waitForInflightAtMost, type Answer,
 } from './harness.js';
 
 /**
@@ -110,16 +111,36 @@ describe('bad input and faults: reliability-anchors.md §3', () => {
     for (let i = 0; i < 5; i++) assertMlp(await postJson(ctx, '/v2/models/mlp/infer', mlpBody()));
     const wrongShape = { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 5], data: [1, 2, 3, 4, 5] }] };
     for (let i = 0; i < 3; i++) assert.equal((await postJson(ctx, '/v2/models/mlp/infer', wrongShape)).status, 400);
-    // slow has one instance and a queue of 2: of 6 at once, 3 are served and 3 rejected.
-    const burst = await Promise.all(Array.from({ length: 6 }, () => postJson(ctx, '/v2/models/slow/infer', slow)));
+    // slow (a gated fake) has one instance and a queue of 2: one runs, and of 5 more sent while it runs, 2 queue
+    // and 3 are rejected, all while the first is still held.
+    const gate = ctx.slow();
+    const first = postJson(ctx, '/v2/models/slow/infer', slow);
+    await gate.whenHeld(1);
+    let answered = 0;
+    const progress = new Progress();
+    const more = Array.from({ length: 5 }, () => postJson(ctx, '/v2/models/slow/infer', slow).then((a) => {
+      answered++;
+      progress.tick();
+      return a;
+    }));
+    // Three answers can only be rejections while the first run is held; the other two are queued.
+    await progress.until(() => answered >= 3);
+    await waitForInflight(ctx, 'slow', 3);
+    gate.releaseAll();
+    const burst = await Promise.all([first, ...more]);
+    gate.hold();
     assert.deepEqual(burst.map((a) => a.status).sort(), [200, 200, 200, 503, 503, 503]);
     // One more served, and one that leaves while queued.
     const running = postJson(ctx, '/v2/models/slow/infer', slow);
-    await waitForInflight(ctx, 'slow', 1);
+    await gate.whenHeld(1);
     const body = JSON.stringify(slow);
-    await rawExchange(ctx.port, (sock) => {
+    await rawExchange(ctx.port, async (sock) => {
       sock.write(`POST /v2/models/slow/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
-    }, { timeoutMs: 100 });
+      await waitForInflight(ctx, 'slow', 2);
+      sock.destroy();
+    });
+    await waitForInflightAtMost(ctx, 'slow', 1);
+    gate.release();
     assert.equal((await running).status, 200);
     await waitForInflight(ctx, 'slow', 0);
     const after = await scrape();

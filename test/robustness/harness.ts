@@ -10,6 +10,8 @@ import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { loadPackageDefinition } from '../../src/protocol/v2-grpc/index.js';
 import { mlpReference } from '../../scripts/fixtures.js';
+import type { FakeModel } from '../helpers/fake-backend.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** One answer, whatever the transport. For gRPC, `status` is the numeric gRPC code and `grpc` is true. */
 export interface Answer {
@@ -36,9 +38,20 @@ export interface Ctx {
   /** Effective settings of the running server (loadConfig with the same overrides). */
   readonly config: Readonly<Record<string, unknown>>;
   readonly grpcClient: GrpcClient | undefined;
-  /** Connections made so far to a loopback listener that no load may ever contact (incident 1, ShellTorch). */
-  readonly outboundHits: () => number;
+  /**
+   * Connections made so far to a loopback listener that no load may ever contact (incident 1, ShellTorch),
+   * counted once a connection of the test's own has reached the listener: every connection begun before the call
+   * is then included, without sleeping for a guessed time.
+   */
+  readonly outboundHits: () => Promise<number>;
   readonly outboundUrl: string;
+  /** The `slow` model: a gated fake whose runs last until the test releases them (test/helpers/fake-backend.ts). */
+  readonly slow: () => FakeModel;
+  /**
+   * How much slower than the machine the `maxMs` limits were set on this one answers an ordinary request now
+   * (at least 1): the limits guard against pathological work (seconds), and scale with the machine.
+   */
+  readonly slowdown: number;
 }
 
 export interface Expect {
@@ -47,7 +60,10 @@ export interface Expect {
   readonly grpc?: keyof typeof grpc.status;
   /** Must match the `error` of the JSON body (HTTP) or the status details (gRPC). */
   readonly error?: RegExp;
-  /** Upper bound on the answer time. */
+  /**
+   * Upper bound on the answer time on the reference machine, scaled by ctx.slowdown: a guard against pathological
+   * work (a parse, scan or allocation that grows with the hostile input), set some 50× above the measured time.
+   */
   readonly maxMs?: number;
   /** Further assertions (side effects, headers, other requests' outcomes). */
   readonly check?: (a: Answer, ctx: Ctx) => void | Promise<void>;
@@ -119,8 +135,13 @@ export const getPath = (ctx: Ctx, path: string): Promise<Answer> => httpRequest(
 // ---------------------------------------------------------------------------------------------------------------
 
 export interface RawOptions {
-  /** Give up (and destroy the socket) after this long. */
+  /** Give up (and destroy the socket) after this long: a guard; the rows end exchanges by state. */
   readonly timeoutMs?: number;
+  /**
+   * After a complete answer, wait for the server to close the connection (until timeoutMs) instead of
+   * resolving at once: for rows that assert `closed`.
+   */
+  readonly awaitClose?: boolean;
 }
 
 /** Parses the first HTTP response out of the bytes a raw socket received. */
@@ -142,8 +163,9 @@ export function parseRawResponse(raw: Buffer, ms: number, closed: boolean): Answ
 
 /**
  * Opens a socket, lets `drive` write to it (it may keep writing, and should stop once `answered()` is true), and
- * resolves with the first response once the server closes the connection, the response is complete, or the time
- * runs out. Write errors after the server answered (EPIPE, ECONNRESET) are expected and ignored.
+ * resolves with the first response once the server closes the connection, the response is complete (and, with
+ * awaitClose, the connection closed), `drive` destroys the socket, or the time runs out. Write errors after the
+ * server answered (EPIPE, ECONNRESET) are expected and ignored.
  */
 export function rawExchange(port: number, drive: (sock: net.Socket, answered: () => boolean) => void | Promise<void>,
   opts: RawOptions = {}): Promise<Answer> {
@@ -169,8 +191,7 @@ export function rawExchange(port: number, drive: (sock: net.Socket, answered: ()
     const timer = setTimeout(() => finish(false), opts.timeoutMs ?? 10_000);
     sock.on('data', (c: Buffer) => {
       chunks.push(c);
-      // Keep reading briefly after a complete answer to see whether the server also closes.
-      if (complete()) setTimeout(() => finish(sock.readableEnded), 50);
+      if (complete() && !opts.awaitClose) finish(sock.readableEnded);
     });
     sock.on('error', () => undefined);
     sock.on('end', () => finish(true));
@@ -185,20 +206,28 @@ export function rawExchange(port: number, drive: (sock: net.Socket, answered: ()
 export const rawSend = (port: number, text: string | Buffer, opts?: RawOptions): Promise<Answer> =>
   rawExchange(port, (sock) => { sock.write(text); }, opts);
 
-/** Writes a large payload in pieces, honouring backpressure, stopping as soon as the server has answered. */
+/**
+ * Writes a large payload in pieces, honouring backpressure, stopping as soon as the server has answered or closed
+ * the connection.
+ */
 export async function writeMany(sock: net.Socket, piece: Buffer, times: number, answered: () => boolean, trailer?: string): Promise<void> {
   for (let i = 0; i < times && !answered() && !sock.destroyed; i++) {
     if (!sock.write(piece)) {
       await new Promise<void>((r) => {
-        const t = setTimeout(r, 2000);
-        sock.once('drain', () => { clearTimeout(t); r(); });
-        sock.once('close', () => { clearTimeout(t); r(); });
+        const done = () => {
+          sock.off('drain', done);
+          sock.off('close', done);
+          r();
+        };
+        sock.on('drain', done);
+        sock.on('close', done);
       });
     }
   }
   if (trailer !== undefined && !answered() && !sock.destroyed) sock.write(trailer);
 }
 
+/** Pacing only (shutdown.test.ts's probe loops); no row orders events with it. */
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -283,7 +312,10 @@ export async function assertExpected(c: Case, a: Answer, ctx: Ctx): Promise<void
     assert.equal(typeof message, 'string', `${label}: expected a JSON {"error": ...} body, got ${JSON.stringify(a.text.slice(0, 200))}`);
     assert.match(message as string, e.error, label);
   }
-  if (e.maxMs !== undefined) assert.ok(a.ms <= e.maxMs, `${label}: answered in ${Math.round(a.ms)} ms, limit ${e.maxMs} ms`);
+  if (e.maxMs !== undefined) {
+    const limit = e.maxMs * ctx.slowdown;
+    assert.ok(a.ms <= limit, `${label}: answered in ${Math.round(a.ms)} ms, limit ${Math.round(limit)} ms (${e.maxMs} ms × slowdown ${ctx.slowdown.toFixed(2)})`);
+  }
   await e.check?.(a, ctx);
 }
 
@@ -304,14 +336,36 @@ export function metricValue(text: string, name: string, labels: Record<string, s
  * Waits until the number of requests for `model` inside the server's core (queued or executing, per the
  * onnxserve_inflight_requests gauge) satisfies `want`: `>= n` before queueing a request behind others, so the
  * order is known even on a busy machine; `0` before reading execution counts, so a request that was wrongly run
- * has finished and been counted. Gives up after `ms` and lets the caller's assertions report what happened.
+ * has finished and been counted. Fails if that state never comes (a hang guard, not a time limit).
  */
-export async function waitForInflight(ctx: Ctx, model: string, want: number, ms = 3000): Promise<void> {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
+export async function waitForInflight(ctx: Ctx, model: string, want: number): Promise<void> {
+  await waitInflight(ctx, model, (n) => (want === 0 ? n === 0 : n >= want), `${want === 0 ? 'no' : `${want} or more`} requests in flight for ${model}`);
+}
+
+/** Waits until at most `max` requests for `model` are in flight: e.g. a cancelled one has left the queue. */
+export async function waitForInflightAtMost(ctx: Ctx, model: string, max: number): Promise<void> {
+  await waitInflight(ctx, model, (n) => n <= max, `at most ${max} requests in flight for ${model}`);
+}
+
+async function waitInflight(ctx: Ctx, model: string, ok: (n: number) => boolean, what: string): Promise<void> {
+  await waitFor(async () => {
     const m = await httpRequest(ctx.port, 'GET', '/metrics');
-    const n = metricValue(m.text, 'onnxserve_inflight_requests', { model });
-    if (want === 0 ? n === 0 : n >= want) return;
-    await sleep(10);
+    return ok(metricValue(m.text, 'onnxserve_inflight_requests', { model }));
+  }, what, { everyMs: 5 });
+}
+
+/**
+ * The median answer time of an ordinary mlp request on this machine now, over `n` requests after a warm-up, and
+ * the factor by which it exceeds `referenceMs` (at least 1).
+ */
+export async function calibrate(ctx: Pick<Ctx, 'port'>, referenceMs: number, n = 21): Promise<{ medianMs: number; slowdown: number }> {
+  for (let i = 0; i < 10; i++) assertMlp(await postJson(ctx as Ctx, '/v2/models/mlp/infer', mlpBody()));
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = await postJson(ctx as Ctx, '/v2/models/mlp/infer', mlpBody());
+    assertMlp(a);
+    ms.push(a.ms);
   }
+  const medianMs = ms.sort((p, q) => p - q)[Math.floor(n / 2)];
+  return { medianMs, slowdown: Math.max(1, medianMs / referenceMs) };
 }

@@ -9,11 +9,16 @@ import assert from 'node:assert/strict';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { assertMlp, httpRequest, MLP_X, mlpBody, postJson, postText, sleep, type Answer, type Ctx } from './harness.js';
+import { Progress } from '../helpers/wait.js';
+import { assertMlp, httpRequest, MLP_X, mlpBody, postJson, postText, type Answer, type Ctx } from './harness.js';
 import { mlpModel, writeVersion } from './models.js';
 import { mlpReference } from '../../scripts/fixtures.js';
 
-const RUN_MS = 2000;
+/**
+ * The reloads are paced by the clients' progress, not by the clock: each reload waits until every client kind has
+ * answered this many more requests, so the same amount of traffic meets each reload on a fast machine and a slow one.
+ */
+const REQUESTS_BETWEEN_RELOADS = 6;
 
 /** 1 when the answer is the reference, 2 when it is twice the reference; fails otherwise (a mix is neither). */
 function versionOf(a: Answer): 1 | 2 {
@@ -40,9 +45,10 @@ describe('reload under load (case 59)', () => {
 
   test('every request answers 200 while models are reloaded, and each answer comes from one version', async () => {
     let stop = false;
-    let swappedAt = Infinity;
-    const counts = { mlp: 0, flat: 0, v1: 0, swap1: 0, swap2: 0 };
+    let swapped = false;
+    const counts = { mlp: 0, flat: 0, v1: 0, ready: 0, swap1: 0, swap2: 0 };
     const failures: string[] = [];
+    const progress = new Progress();
     const loop = async (fn: () => Promise<void>): Promise<void> => {
       while (!stop) {
         try {
@@ -50,8 +56,17 @@ describe('reload under load (case 59)', () => {
         } catch (e) {
           failures.push((e as Error).message);
           if (failures.length > 20) return;
+        } finally {
+          progress.tick();
         }
       }
+    };
+    const gaveUp = () => failures.length > 20;
+    /** Until each kind of client has answered `n` more requests (or the clients gave up on too many failures). */
+    const traffic = async (n: number): Promise<void> => {
+      const base = { ...counts, swap: counts.swap1 + counts.swap2 };
+      await progress.until(() => gaveUp() || (counts.mlp >= base.mlp + n && counts.flat >= base.flat + n && counts.v1 >= base.v1 + n &&
+        counts.ready >= base.ready + n && counts.swap1 + counts.swap2 >= base.swap + n));
     };
     const clients = [
       ...Array.from({ length: 3 }, () => loop(async () => {
@@ -72,39 +87,40 @@ describe('reload under load (case 59)', () => {
       loop(async () => {
         const r = await httpRequest(ctx.port, 'GET', '/v2/health/ready');
         assert.equal(r.status, 200, `readiness during a reload: ${r.status} ${r.text}`);
-        await sleep(20);
+        counts.ready++;
       }),
       ...Array.from({ length: 2 }, () => loop(async () => {
-        const sentAt = performance.now();
+        const afterSwap = swapped;
         const v = versionOf(await postJson(ctx, '/v2/models/swap/infer', mlpBody()));
-        if (sentAt > swappedAt) assert.equal(v, 2, 'a request sent after the swap completed was answered by version 1');
+        if (afterSwap) assert.equal(v, 2, 'a request sent after the swap completed was answered by version 1');
         counts[v === 1 ? 'swap1' : 'swap2']++;
       })),
     ];
 
-    const started = performance.now();
     const loads: Answer[] = [];
     const reloadMlp = (async () => {
       for (let i = 0; i < 5; i++) {
+        await traffic(REQUESTS_BETWEEN_RELOADS);
         loads.push(await postText(ctx, '/v2/repository/models/mlp/load', ''));
-        await sleep(100);
       }
     })();
     const reloadFlat = (async () => {
       for (let i = 0; i < 3; i++) {
+        await traffic(REQUESTS_BETWEEN_RELOADS);
         loads.push(await postJson(ctx, '/v1/models', { name: 'flat', path: 'flat.onnx' }));
-        await sleep(150);
       }
     })();
     const swapVersion = (async () => {
-      await sleep(RUN_MS / 3);
+      // Version 1 answers for a while first, so both versions are seen.
+      await traffic(2 * REQUESTS_BETWEEN_RELOADS);
       writeVersion(s.repo, 'swap', 2, mlpModel({ scale: 2 }));
       const a = await postText(ctx, '/v2/repository/models/swap/load', '');
-      swappedAt = performance.now();
+      swapped = true;
       loads.push(a);
     })();
     await Promise.all([reloadMlp, reloadFlat, swapVersion]);
-    await sleep(Math.max(0, RUN_MS - (performance.now() - started)));
+    // Traffic after the last reload and the swap: version 2 answers, and the reloaded models keep serving.
+    await traffic(REQUESTS_BETWEEN_RELOADS);
     stop = true;
     await Promise.all(clients);
 
