@@ -5,6 +5,7 @@ import type { InferContext, InferRequest, InferResponse, InferenceApi, ModelStat
 import { ServerError } from '../../errors/index.js';
 import type { ModelConfig } from '../../repository/index.js';
 import { loadPackageDefinition, startGrpcServer, type GrpcServerHandle } from './service.js';
+import { MAX_IN_FLIGHT_PER_STREAM } from './stream.js';
 
 // Decoded protobuf objects are read ad hoc in assertions; typing each message here would add nothing.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -21,15 +22,22 @@ const STATS: ModelStatistics = {
 };
 
 /**
- * A stand-in for core: "echo" returns its inputs as outputs ("delay" too, 5 ms later); "boom" fails unexpectedly;
- * "slow" waits for its signal; any other name is NOT_FOUND.
+ * A stand-in for core: "echo" returns its inputs as outputs; "gated" does too, once the test opens its gate
+ * (until then requests wait, and the most waiting at once is recorded); "boom" fails unexpectedly; "slow" waits
+ * for its signal; any other name is NOT_FOUND.
  */
 class FakeApi implements InferenceApi {
   readonly contexts: InferContext[] = [];
   readonly loaded: string[] = [];
+  /** The most "gated" requests waiting at the same time. */
+  gatedPeak = 0;
+  private gated: (() => void)[] = [];
+  private gateOpen = false;
+  private readonly waiters: { readonly done: () => boolean; readonly resolve: () => void }[] = [];
+  private readonly aborted = new Set<string>();
 
   private known(name: string): void {
-    if (!['echo', 'boom', 'slow', 'delay'].includes(name)) throw new ServerError('NOT_FOUND', `unknown model '${name}'`);
+    if (!['echo', 'boom', 'slow', 'gated'].includes(name)) throw new ServerError('NOT_FOUND', `unknown model '${name}'`);
   }
   async infer(req: InferRequest, ctx: InferContext): Promise<InferResponse> {
     this.known(req.modelName);
@@ -37,10 +45,41 @@ class FakeApi implements InferenceApi {
     if (req.modelName === 'boom') throw new Error('/secret/path/libonnxruntime.so crashed');
     if (req.modelName === 'slow') {
       await new Promise<void>((resolve) => ctx.signal?.addEventListener('abort', () => resolve(), { once: true }));
+      if (req.id) this.aborted.add(req.id);
+      this.changed();
       throw new ServerError('CANCELLED', 'cancelled');
     }
-    if (req.modelName === 'delay') await new Promise((r) => setTimeout(r, 5));
+    if (req.modelName === 'gated' && !this.gateOpen) {
+      await new Promise<void>((resolve) => {
+        this.gated.push(resolve);
+        this.gatedPeak = Math.max(this.gatedPeak, this.gated.length);
+        this.changed();
+      });
+    }
     return { modelName: req.modelName, modelVersion: '1', id: req.id, outputs: req.inputs };
+  }
+  /** Resolves once `n` gated requests wait at the same time. */
+  whenGated(n: number): Promise<void> {
+    return this.until(() => this.gated.length >= n);
+  }
+  get waiting(): number {
+    return this.gated.length;
+  }
+  /** Answers the waiting gated requests, and every later one at once. */
+  openGate(): void {
+    this.gateOpen = true;
+    for (const r of this.gated.splice(0)) r();
+  }
+  /** Resolves once the "slow" request with this id has seen its signal abort. */
+  whenAborted(id: string): Promise<void> {
+    return this.until(() => this.aborted.has(id));
+  }
+  private until(done: () => boolean): Promise<void> {
+    if (done()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ done, resolve }));
+  }
+  private changed(): void {
+    for (let i = this.waiters.length - 1; i >= 0; i--) if (this.waiters[i].done()) this.waiters.splice(i, 1)[0].resolve();
   }
   serverMetadata() { return { name: 'onnxserve', version: '0.1.0', extensions: ['model_repository'] }; }
   isLive() { return true; }
@@ -142,11 +181,10 @@ void test('ModelInfer: decode errors are INVALID_ARGUMENT, unknown model NOT_FOU
   await rejectsWith(call('ModelInfer', { model_name: 'boom', inputs: [] }), grpc.status.INTERNAL, /^internal error$/);
 });
 
-void test('ModelInfer: the client deadline aborts the request signal', async () => {
-  await rejectsWith(call('ModelInfer', { model_name: 'slow', inputs: [] }, { deadline: Date.now() + 150 }), grpc.status.DEADLINE_EXCEEDED);
-  const ctx = api.contexts.at(-1)!;
-  for (let i = 0; i < 50 && !ctx.signal?.aborted; i++) await new Promise((r) => setTimeout(r, 10));
-  assert.equal(ctx.signal?.aborted, true);
+// "slow" never answers by itself, so its deadline passes on any machine; the timeout only guards against a hang.
+void test('ModelInfer: the client deadline aborts the request signal', { timeout: 60_000 }, async () => {
+  await rejectsWith(call('ModelInfer', { model_name: 'slow', id: 'deadline-1', inputs: [] }, { deadline: Date.now() + 150 }), grpc.status.DEADLINE_EXCEEDED);
+  await api.whenAborted('deadline-1');
 });
 
 void test('messages above maxMessageBytes are refused', async () => {
@@ -186,10 +224,17 @@ void test('ModelStreamInfer: more requests than the per-stream in-flight cap are
     stream.on('end', resolve);
     stream.on('error', reject);
   });
-  for (let i = 0; i < 150; i++) stream.write({ model_name: 'delay', id: String(i), inputs: [] });
+  for (let i = 0; i < 150; i++) stream.write({ model_name: 'gated', id: String(i), inputs: [] });
   stream.end();
+  // The first 64 wait at the gate and the stream is paused: a unary call answered on the same channel after them
+  // shows no 65th was taken meanwhile.
+  await api.whenGated(MAX_IN_FLIGHT_PER_STREAM);
+  assert.deepEqual(await call('ServerLive', {}), { live: true });
+  assert.equal(api.waiting, MAX_IN_FLIGHT_PER_STREAM);
+  api.openGate();
   await done;
   assert.deepEqual(ids.map(Number).sort((a, b) => a - b), Array.from({ length: 150 }, (_, i) => i));
+  assert.equal(api.gatedPeak, MAX_IN_FLIGHT_PER_STREAM, 'never more in flight on one stream than the cap');
 });
 
 void test('ModelConfig renders the typed configuration, enums by name', async () => {
