@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { ConfigError, envName, SETTINGS, type SettingSpec } from '../config/index.js';
+import { ConfigError, envName, packageVersion, SETTINGS, type SettingSpec } from '../config/index.js';
 import { registerBenchCommand } from './bench.js';
 
 const program = new Command();
 program
   .name('onnxserve')
   .description('A small, fast server for ONNX models: KServe V2 REST and gRPC, the seed V1 API, Triton model repositories.')
-  .version(process.env.npm_package_version ?? '0.1.0');
+  .version(packageVersion());
 
 const serve = program
   .command('serve')

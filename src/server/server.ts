@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { OrtBackend, type Backend } from '../backend/index.js';
-import type { ServerConfig } from '../config/index.js';
+import { packageVersion, type ServerConfig } from '../config/index.js';
 import { InferenceService } from '../core/index.js';
 import { createLogger, Observability, type Logger, type ObservabilityOptions } from '../observability/index.js';
 import { ModelRegistry } from '../repository/index.js';
@@ -22,11 +21,6 @@ export interface RunningServer {
 
 /** The V2 extensions this server really implements (GET /v2, ServerMetadata). */
 export const EXTENSIONS = ['binary_tensor_data', 'model_repository', 'model_configuration', 'statistics', 'parameters'] as const;
-
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 export interface StartOptions extends ObservabilityOptions {
   readonly logger?: Logger;

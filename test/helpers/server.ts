@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { loadConfig, type ServerConfig } from '../../src/config/index.js';
-import { startServer, type RunningServer, type StartOptions } from '../../src/server/server.js';
+import { startServer, type RunningServer, type StartOptions } from '../../src/server/index.js';
 
 export const TEST_MODELS = path.resolve('test-models');
 

@@ -1,0 +1,1 @@
+export { startServer, EXTENSIONS, type RunningServer, type StartOptions, type ShutdownOptions } from './server.js';
