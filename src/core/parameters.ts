@@ -31,8 +31,12 @@ function isUint(v: ParameterValue): v is number | bigint {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
+/** An integer past 2^53 as a plain number has been rounded already (only a JSON reader produces one). */
+const rounded = (v: ParameterValue): string =>
+  (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v) ? ' (a JSON number beyond 2^53 cannot be read exactly)' : '');
+
 const typeError = (where: string, key: string, expected: string, v: ParameterValue): ServerError =>
-  invalidArgument(`${where}: parameter '${key}' must be ${expected}, got ${describe(v)}`);
+  invalidArgument(`${where}: parameter '${key}' must be ${expected}, got ${describe(v)}${rounded(v)}`);
 
 const uint = (expected: string): Rule => (v, key, where) => {
   if (!isUint(v)) throw typeError(where, key, expected, v);
