@@ -28,12 +28,12 @@ export interface RequestedOutput {
  * names, resolves the model, and only then calls `decode`, so that a model that does not exist is reported as
  * such whatever the body holds, and a body that does not decode counts as a failure of the model it named.
  */
-export interface InferCall<R extends InferRequest = InferRequest> {
+export interface InferCall {
   readonly modelName: string;
   /** Empty or undefined: the version policy picks (latest ready). */
   readonly modelVersion?: string;
   /** The wire body -> InferRequest; throws ServerError. Its modelName/modelVersion are not read again. */
-  decode(): R;
+  decode(): InferRequest;
 }
 
 /** A decoded inference request, whatever wire it came on. */
