@@ -76,7 +76,7 @@ describe('Prometheus metrics after known traffic', () => {
       return post(`${url}/v2/models/batched/infer`, v2([row(8)]));
     })()]);
     for (const r of [...first, ...second]) assert.equal(r.status, 200, r.text);
-    // An input of the wrong shape fails validation in the core: reason INVALID.
+    // An input of the wrong shape fails validation in the core: reason OTHER.
     const invalid = await post(`${url}/v2/models/batched/infer`, { inputs: [{ name: 'input', shape: [1, 29], datatype: 'FP32', data: row(9).slice(0, 29) }] });
     assert.equal(invalid.status, 400, invalid.text);
 
@@ -88,7 +88,7 @@ describe('Prometheus metrics after known traffic', () => {
     const g = await infer({ model_name: 'single', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 30], contents: { fp32_contents: row(30) } }] });
     assert.equal(g.err, null, g.err?.message);
 
-    // slow, queue of one: a full queue (REJECTED), a timeout in the queue (TIMEOUT), a client gone (CANCELED).
+    // slow, queue of one: a full queue (REJECTED), a timeout in the queue (REJECTED too), a client gone (CANCELED).
     let running = post(`${url}/v2/models/slow/infer`, slowBody());
     await sleep(30);
     const queued = post(`${url}/v2/models/slow/infer`, slowBody());
