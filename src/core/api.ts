@@ -1,5 +1,6 @@
 import type { ModelConfig } from '../repository/index.js';
-import type { InferContext, InferRequest, InferResponse, TensorSpec } from './types.js';
+import type { ManagementParameters } from './management.js';
+import type { InferCall, InferContext, InferResponse, TensorSpec } from './types.js';
 
 export type VersionState = 'LOADING' | 'READY' | 'UNLOADING' | 'UNAVAILABLE';
 
@@ -62,10 +63,11 @@ export interface ServerMetadata {
 /**
  * What every protocol adapter calls. Adapters decode the wire into these types and encode the results; the
  * model, version, validation and scheduling logic all sit behind this interface (DESIGN.md §3).
- * Every method throws ServerError for a client-visible failure.
+ * Every method throws ServerError for a client-visible failure, and checks the model names and versions it is
+ * given (core/names.ts), so an adapter passes them on as the wire spelled them.
  */
 export interface InferenceApi {
-  infer(request: InferRequest, ctx: InferContext): Promise<InferResponse>;
+  infer(call: InferCall, ctx: InferContext): Promise<InferResponse>;
   serverMetadata(): ServerMetadata;
   isLive(): boolean;
   isReady(): boolean;
@@ -78,8 +80,9 @@ export interface InferenceApi {
    */
   modelConfig(name: string, version?: string): ModelConfig;
   repositoryIndex(readyOnly: boolean): RepositoryIndexEntry[];
-  loadModel(name: string): Promise<void>;
-  unloadModel(name: string): Promise<void>;
+  /** `parameters`: the request's, as decoded from the wire (checked by core/management.ts). */
+  loadModel(name: string, parameters?: ManagementParameters): Promise<void>;
+  unloadModel(name: string, parameters?: ManagementParameters): Promise<void>;
   /** All models when name is undefined. */
   statistics(name?: string, version?: string): ModelStatistics[];
 }

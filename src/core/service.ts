@@ -1,12 +1,16 @@
-import { invalidArgument, ServerError, toServerError } from '../errors/index.js';
+import { ServerError, toServerError } from '../errors/index.js';
 import type { ModelConfig, ModelRegistry, ModelVersion } from '../repository/index.js';
 import type { Tensor } from '../tensor/index.js';
 import type {
   ModelInfo, ModelMetadataResponse, ModelStatistics, RepositoryIndexEntry, ServerMetadata, V1Api,
 } from './api.js';
-import type { InferContext, InferRequest, InferResponse } from './types.js';
+import type { InferCall, InferContext, InferResponse } from './types.js';
 import { resolveOutputs, validateInputs, type ValidationLimits } from './validate.js';
 import { requestBytes, requestRows } from './rows.js';
+import { checkModelName, checkModelVersion } from './names.js';
+import { checkRequestParameters } from './parameters.js';
+import { checkLoadParameters, checkUnloadParameters, type ManagementParameters } from './management.js';
+import { failureOf, type FailureStage } from './failures.js';
 
 export interface ServiceOptions {
   readonly name: string;
@@ -38,27 +42,32 @@ export class InferenceService implements V1Api {
     this.draining = true;
   }
 
-  async infer(request: InferRequest, ctx: InferContext): Promise<InferResponse> {
-    const v = this.registry.resolve(request.modelName, request.modelVersion);
+  async infer(call: InferCall, ctx: InferContext): Promise<InferResponse> {
+    const v = this.registry.resolve(checkModelName(call.modelName), checkModelVersion(call.modelVersion));
     const started = process.hrtime.bigint();
     v.acquire();
     try {
-      return await this.run(v, request, ctx, started);
+      return await this.run(v, call, ctx, started);
     } finally {
       v.release();
     }
   }
 
-  private async run(v: ModelVersion, request: InferRequest, ctx: InferContext, started: bigint): Promise<InferResponse> {
+  /** Decode, check, schedule; from here on every failure counts against the version (core/failures.ts). */
+  private async run(v: ModelVersion, call: InferCall, ctx: InferContext, started: bigint): Promise<InferResponse> {
     const scheduler = v.scheduler!;
-    ctx.trace?.admitted(v.name, v.versionText);
     let rows = 1;
+    let stage: FailureStage = 'checking';
     try {
+      const request = call.decode();
+      ctx.trace?.admitted(v.name, v.versionText);
+      const settings = checkRequestParameters(request.parameters);
       validateInputs(request, v.metadata, this.opts.limits);
       const outputNames = resolveOutputs(request.outputs, v.metadata);
       rows = requestRows(request.inputs, v.config!.max_batch_size);
-      const deadline = this.deadline(request, ctx, scheduler.opts);
+      const deadline = this.deadline(settings.timeoutUs, ctx, scheduler.opts);
       ctx.trace?.queued();
+      stage = 'scheduled';
       const result = await scheduler.submit({
         inputs: request.inputs, outputNames, rows, bytes: requestBytes(request.inputs), deadline, signal: ctx.signal,
       });
@@ -71,20 +80,14 @@ export class InferenceService implements V1Api {
       const err = toServerError(e);
       ctx.trace?.failed(err.code, err.message);
       const totalNs = Number(process.hrtime.bigint() - started);
-      v.stats.recordRequest({ ok: false, totalNs, queueNs: 0, inputNs: 0, inferNs: 0, outputNs: 0 }, rows, failureReason(err));
+      v.stats.recordRequest({ ok: false, totalNs, queueNs: 0, inputNs: 0, inferNs: 0, outputNs: 0 }, rows, failureOf(err, stage));
       throw err;
     }
   }
 
-  /** The request's `timeout` parameter (microseconds, Triton) when allowed, else the model's default. */
-  private deadline(request: InferRequest, ctx: InferContext, o: { defaultTimeoutUs: number; allowTimeoutOverride: boolean }): number | undefined {
-    let us = o.defaultTimeoutUs;
-    const asked = request.parameters?.get('timeout');
-    if (asked !== undefined && o.allowTimeoutOverride) {
-      const n = Number(asked);
-      if (!Number.isFinite(n) || n < 0) throw invalidArgument("parameter 'timeout' must be a non-negative number of microseconds");
-      us = n;
-    }
+  /** The request's `timeout` (microseconds, Triton's schedule_policy) when the model allows it, else the model's default. */
+  private deadline(askedUs: number | undefined, ctx: InferContext, o: { defaultTimeoutUs: number; allowTimeoutOverride: boolean }): number | undefined {
+    const us = askedUs !== undefined && o.allowTimeoutOverride ? askedUs : o.defaultTimeoutUs;
     const fromParam = us > 0 ? Date.now() + us / 1000 : undefined;
     if (ctx.deadline === undefined) return fromParam;
     return fromParam === undefined ? ctx.deadline : Math.min(ctx.deadline, fromParam);
@@ -104,7 +107,7 @@ export class InferenceService implements V1Api {
 
   isModelReady(name: string, version?: string): boolean {
     try {
-      this.registry.resolve(name, version);
+      this.registry.resolve(checkModelName(name), checkModelVersion(version));
       return true;
     } catch {
       return false;
@@ -112,32 +115,36 @@ export class InferenceService implements V1Api {
   }
 
   modelMetadata(name: string, version?: string): ModelMetadataResponse {
-    const v = this.registry.resolve(name, version);
+    const v = this.registry.resolve(checkModelName(name), checkModelVersion(version));
     const versions = this.registry.versions(name).filter((x) => x.state === 'READY').map((x) => x.versionText);
     return { name, versions, platform: PLATFORM, inputs: v.metadata.inputs, outputs: v.metadata.outputs };
   }
 
   modelConfig(name: string, version?: string): ModelConfig {
-    return this.registry.resolve(name, version).config!;
+    return this.registry.resolve(checkModelName(name), checkModelVersion(version)).config!;
   }
 
   repositoryIndex(readyOnly: boolean): RepositoryIndexEntry[] {
     return this.registry.index(readyOnly);
   }
 
-  async loadModel(name: string): Promise<void> {
+  async loadModel(name: string, parameters?: ManagementParameters): Promise<void> {
     this.opts.policy.allowChange('load');
-    await this.registry.load(name);
+    const checked = checkModelName(name);
+    checkLoadParameters(parameters);
+    await this.registry.load(checked);
   }
 
-  async unloadModel(name: string): Promise<void> {
+  async unloadModel(name: string, parameters?: ManagementParameters): Promise<void> {
     this.opts.policy.allowChange('unload');
-    await this.registry.unload(name);
+    const checked = checkModelName(name);
+    checkUnloadParameters(parameters);
+    await this.registry.unload(checked);
   }
 
   async loadModelFile(name: unknown, path: unknown): Promise<void> {
     this.opts.policy.allowChange('load');
-    await this.registry.loadFile(name, path);
+    await this.registry.loadFile(checkModelName(name), path);
   }
 
   listModels(): ModelInfo[] {
@@ -145,17 +152,20 @@ export class InferenceService implements V1Api {
   }
 
   describeModel(name: string): ModelInfo {
-    const versions = this.registry.versions(name);
+    const versions = this.registry.versions(checkModelName(name));
     if (versions.length === 0) this.registry.resolve(name);
     const ready = versions.filter((v) => v.state === 'READY');
     return info(ready.at(-1) ?? versions.at(-1)!);
   }
 
   statistics(name?: string, version?: string): ModelStatistics[] {
-    if (name === undefined) {
+    // No name (absent or empty, as Triton's statistics extension has it): every model.
+    if (name === undefined || name === '') {
       return this.registry.names().flatMap((n) => this.registry.versions(n).filter((v) => v.state === 'READY').map((v) => v.stats.snapshot()));
     }
-    if (version !== undefined && version !== '') return [this.registry.resolve(name, version).stats.snapshot()];
+    checkModelName(name);
+    const asked = checkModelVersion(version);
+    if (asked !== undefined) return [this.registry.resolve(name, asked).stats.snapshot()];
     const all = this.registry.versions(name).filter((v) => v.state === 'READY');
     if (all.length === 0) this.registry.resolve(name);
     return all.map((v) => v.stats.snapshot());
@@ -177,14 +187,4 @@ function ordered(outputs: readonly Tensor[], names: readonly string[]): Tensor[]
     if (!t) throw new ServerError('INTERNAL', `model produced no output '${n}'`);
     return t;
   });
-}
-
-function failureReason(e: ServerError): string {
-  switch (e.code) {
-    case 'RESOURCE_EXHAUSTED': return 'REJECTED';
-    case 'DEADLINE_EXCEEDED': return 'TIMEOUT';
-    case 'CANCELLED': return 'CANCELED';
-    case 'INVALID_ARGUMENT': return 'INVALID';
-    default: return 'BACKEND';
-  }
 }

@@ -23,6 +23,19 @@ export interface RequestedOutput {
   readonly parameters?: Parameters;
 }
 
+/**
+ * An inference as an adapter hands it to core: the model it names, and its body still to decode. Core checks the
+ * names, resolves the model, and only then calls `decode`, so that a model that does not exist is reported as
+ * such whatever the body holds, and a body that does not decode counts as a failure of the model it named.
+ */
+export interface InferCall {
+  readonly modelName: string;
+  /** Empty or undefined: the version policy picks (latest ready). */
+  readonly modelVersion?: string;
+  /** The wire body -> InferRequest; throws ServerError. Its modelName/modelVersion are not read again. */
+  decode(): InferRequest;
+}
+
 /** A decoded inference request, whatever wire it came on. */
 export interface InferRequest {
   readonly modelName: string;

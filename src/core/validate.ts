@@ -1,5 +1,7 @@
 import { invalidArgument } from '../errors/index.js';
-import { datatypeInfo, elementCount, isStringData, type Tensor } from '../tensor/index.js';
+import { datatypeInfo, isStringData, type Tensor } from '../tensor/index.js';
+import { checkOutputParameters } from './parameters.js';
+import { checkShape } from './shape.js';
 import type { InferRequest, ModelMetadata, RequestedOutput, TensorSpec } from './types.js';
 
 export interface ValidationLimits {
@@ -9,8 +11,9 @@ export interface ValidationLimits {
 
 /**
  * Checks a decoded request against the model's metadata before anything is allocated for or sent to ORT:
- * every input present and known, datatype, rank, fixed dims, element count = product(shape).
- * Codecs already refused counts that do not match their own data; this guards every adapter the same way.
+ * every input present and known, datatype, rank and element limits (core/shape.ts), the model's rank and fixed
+ * dims, element count = product(shape). Codecs already refused shapes over the limits and counts that do not
+ * match their own data; this guards every adapter the same way.
  */
 export function validateInputs(request: InferRequest, meta: ModelMetadata, limits: ValidationLimits): void {
   const seen = new Set<string>();
@@ -27,6 +30,8 @@ export function validateInputs(request: InferRequest, meta: ModelMetadata, limit
 }
 
 function validateTensor(t: Tensor, spec: TensorSpec, limits: ValidationLimits): void {
+  const where = `input '${t.name}'`;
+  const count = checkShape(t.shape, where, limits.maxElements);
   if (t.datatype !== spec.datatype) {
     throw invalidArgument(`input '${t.name}': expected datatype ${spec.datatype}, got ${t.datatype}`);
   }
@@ -34,15 +39,9 @@ function validateTensor(t: Tensor, spec: TensorSpec, limits: ValidationLimits): 
     throw invalidArgument(`input '${t.name}': expected shape ${shapeText(spec.shape)} (rank ${spec.shape.length}), got ${shapeText(t.shape)}`);
   }
   for (let i = 0; i < t.shape.length; i++) {
-    const d = t.shape[i];
-    if (!Number.isSafeInteger(d) || d < 0) throw invalidArgument(`input '${t.name}': dim ${i} is ${d}, expected a non-negative integer`);
-    if (spec.shape[i] >= 0 && spec.shape[i] !== d) {
-      throw invalidArgument(`input '${t.name}': expected shape ${shapeText(spec.shape)}, got ${shapeText(t.shape)} (dim ${i} must be ${spec.shape[i]})`);
+    if (spec.shape[i] >= 0 && spec.shape[i] !== t.shape[i]) {
+      throw invalidArgument(`${where}: expected shape ${shapeText(spec.shape)}, got ${shapeText(t.shape)} (dim ${i} must be ${spec.shape[i]})`);
     }
-  }
-  const count = elementCount(t.shape);
-  if (count > limits.maxElements) {
-    throw invalidArgument(`input '${t.name}': ${count} elements exceeds the limit of ${limits.maxElements}`);
   }
   const have = isStringData(t.data) ? t.data.length : t.data.length;
   if (have !== count) {
@@ -60,7 +59,7 @@ function validateTensor(t: Tensor, spec: TensorSpec, limits: ValidationLimits): 
   }
 }
 
-/** The output names to compute: those requested, each known, or all of the model's. */
+/** The output names to compute: those requested, each known and with parameters allowed, or all of the model's. */
 export function resolveOutputs(requested: readonly RequestedOutput[] | undefined, meta: ModelMetadata): string[] {
   if (!requested || requested.length === 0) return meta.outputs.map((o) => o.name);
   const out: string[] = [];
@@ -68,6 +67,7 @@ export function resolveOutputs(requested: readonly RequestedOutput[] | undefined
     if (!meta.outputs.some((o) => o.name === r.name)) {
       throw invalidArgument(`unknown output '${r.name}'; the model's outputs are ${names(meta.outputs)}`);
     }
+    checkOutputParameters(r.parameters, `output '${r.name}'`);
     if (!out.includes(r.name)) out.push(r.name);
   }
   return out;

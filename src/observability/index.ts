@@ -3,7 +3,7 @@
  * OpenTelemetry traces, request ids and the access log. Other modules import it through this file.
  */
 export { createLogger, type Logger } from './logger.js';
-export { VersionStats, type RequestRecord, type StatsListener } from './stats.js';
+export { VersionStats, FAILURE_REASONS, type Failure, type FailureReason, type RequestRecord, type StatsListener } from './stats.js';
 export { ServerMetrics, type ServedModels, type ServedVersion, type Protocol } from './metrics.js';
 export { HistogramFamily, HistogramChild, SnapshotFamily } from './families.js';
 export {

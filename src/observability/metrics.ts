@@ -2,7 +2,8 @@
  * Every Prometheus metric the server exposes, on a registry of its own (never prom-client's global one).
  *
  * Triton's families (docs/user_guide/metrics.md, "Inference Request Metrics"), labelled model and version:
- *   nv_inference_request_success, nv_inference_request_failure{reason}, nv_inference_count,
+ *   nv_inference_request_success, nv_inference_request_failure{reason} (Triton's four reasons; the error code
+ *   beside it in onnxserve_inference_failures_total{reason,code}), nv_inference_count,
  *   nv_inference_exec_count, and the cumulative microsecond counters nv_inference_request_duration_us,
  *   nv_inference_queue_duration_us, nv_inference_compute_{input,infer,output}_duration_us — all read at scrape
  *   time from the very VersionStats the statistics extension reports, so the two cannot disagree (the request path
@@ -25,7 +26,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { ModelStatistics } from '../core/api.js';
 import { HistogramFamily, SnapshotFamily, type HistogramChild } from './families.js';
-import type { RequestRecord, StatsListener, VersionStats } from './stats.js';
+import { FAILURE_REASONS, type Failure, type RequestRecord, type StatsListener, type VersionStats } from './stats.js';
 
 /** What metrics read from a model version at scrape time (ModelVersion satisfies it). */
 export interface ServedVersion {
@@ -45,11 +46,9 @@ export interface ServedModels {
 
 export type Protocol = 'v1' | 'v2-rest' | 'v2-grpc' | 'other';
 
-/** core's failureReason values (service.ts); Triton's own set is REJECTED, CANCELED, BACKEND, OTHER. */
-const FAILURE_REASONS = ['REJECTED', 'TIMEOUT', 'CANCELED', 'INVALID', 'BACKEND'] as const;
 const STATES = ['LOADING', 'READY', 'UNLOADING', 'UNAVAILABLE'] as const;
-/** onnxserve_rejections_total's reasons, from core's failure reasons (REJECTED = queue or byte budget full). */
-const REJECTIONS: ReadonlyMap<string, string> = new Map([['REJECTED', 'queue_full'], ['TIMEOUT', 'timeout'], ['CANCELED', 'cancelled']]);
+/** onnxserve_rejections_total's reasons, from the error code of a request the scheduler refused or dropped. */
+const REJECTIONS: ReadonlyMap<string, string> = new Map([['RESOURCE_EXHAUSTED', 'queue_full'], ['DEADLINE_EXCEEDED', 'timeout'], ['CANCELLED', 'cancelled']]);
 
 const LATENCY_MS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
 const HTTP_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -128,12 +127,13 @@ export class ServerMetrics implements StatsListener {
   }
 
   // StatsListener: called once per finished request and per execution, for resolved versions only.
-  onRequest(model: string, version: string, r: RequestRecord, failureReason?: string): void {
+  onRequest(model: string, version: string, r: RequestRecord, failure?: Failure): void {
     if (r.ok) {
       this.versionSeries(model, version).latency.observe(r.totalNs / 1e6);
       return;
     }
-    const rejection = failureReason === undefined ? undefined : REJECTIONS.get(failureReason);
+    const scheduler = failure?.reason === 'REJECTED' || failure?.reason === 'CANCELED';
+    const rejection = scheduler ? REJECTIONS.get(failure.code) : undefined;
     if (rejection !== undefined) this.rejections.set(rejection, this.rejections.get(rejection)! + 1);
   }
 
@@ -194,6 +194,9 @@ export class ServerMetrics implements StatsListener {
       new SnapshotFamily(name, help, 'counter', () => this.rows().map((row) => [row.labels, value(row)] as const)).register(r);
     counter('nv_inference_request_success', 'Number of successful inference requests, all batch sizes', (x) => x.s.inference_stats.success.count);
     new SnapshotFamily('nv_inference_request_failure', 'Number of failed inference requests, all batch sizes, by reason', 'counter', () => this.failureSeries()).register(r);
+    new SnapshotFamily('onnxserve_inference_failures_total',
+      'Failed inference requests by Triton\'s reason and the error code the client got (e.g. OTHER/INVALID_ARGUMENT, REJECTED/DEADLINE_EXCEEDED); only pairs that occurred',
+      'counter', () => this.failureCodeSeries()).register(r);
     counter('nv_inference_count', 'Number of inferences performed (does not include cached requests)', (x) => x.s.inference_count);
     counter('nv_inference_exec_count', 'Number of model executions performed (does not include cached requests)', (x) => x.s.execution_count);
     counter('nv_inference_request_duration_us', 'Cumulative inference request duration in microseconds (includes cached requests)', (x) => us(x.s.inference_stats.success.ns));
@@ -210,8 +213,17 @@ export class ServerMetrics implements StatsListener {
     const out: (readonly [Labels, number])[] = [];
     for (const row of this.rows()) {
       const counts = row.v.stats.failures();
-      const reasons = new Set<string>([...FAILURE_REASONS, ...counts.keys()]);
-      for (const reason of reasons) out.push([{ ...row.labels, reason }, counts.get(reason) ?? 0]);
+      for (const reason of FAILURE_REASONS) out.push([{ ...row.labels, reason }, counts.get(reason) ?? 0]);
+    }
+    return out;
+  }
+
+  private failureCodeSeries(): (readonly [Labels, number])[] {
+    const out: (readonly [Labels, number])[] = [];
+    for (const row of this.rows()) {
+      for (const [reason, byCode] of row.v.stats.failureCodes()) {
+        for (const [code, n] of byCode) out.push([{ ...row.labels, reason, code }, n]);
+      }
     }
     return out;
   }

@@ -42,8 +42,10 @@ describe('ServerMetrics from VersionStats', () => {
     m.attach(models);
     stats.recordExecution(4, 1000, 2000, 3000);
     for (let i = 0; i < 4; i++) stats.recordRequest({ ok: true, totalNs: 1_500_500, queueNs: 2500, inputNs: 1000, inferNs: 2000, outputNs: 3000 }, 1);
-    stats.recordRequest({ ok: false, totalNs: 10, queueNs: 0, inputNs: 0, inferNs: 0, outputNs: 0 }, 1, 'TIMEOUT');
-    stats.recordRequest({ ok: false, totalNs: 10, queueNs: 0, inputNs: 0, inferNs: 0, outputNs: 0 }, 1, 'REJECTED');
+    const failed = { ok: false, totalNs: 10, queueNs: 0, inputNs: 0, inferNs: 0, outputNs: 0 };
+    stats.recordRequest(failed, 1, { reason: 'REJECTED', code: 'DEADLINE_EXCEEDED' });
+    stats.recordRequest(failed, 1, { reason: 'REJECTED', code: 'RESOURCE_EXHAUSTED' });
+    stats.recordRequest(failed, 1, { reason: 'OTHER', code: 'INVALID_ARGUMENT' });
     const text = await m.scrape();
     const l = '{model="m",version="3"}';
     assert.ok(text.includes(`nv_inference_request_success${l} 4\n`));
@@ -53,9 +55,18 @@ describe('ServerMetrics from VersionStats', () => {
     assert.ok(text.includes(`nv_inference_queue_duration_us${l} 10\n`));
     assert.ok(text.includes(`nv_inference_pending_request_count${l} 2\n`));
     assert.ok(text.includes(`onnxserve_inflight_requests${l} 3\n`));
-    assert.ok(text.includes('nv_inference_request_failure{model="m",version="3",reason="TIMEOUT"} 1\n'));
-    assert.ok(text.includes('nv_inference_request_failure{model="m",version="3",reason="REJECTED"} 1\n'));
+    // Triton's four reasons, each always present; nothing else.
+    assert.ok(text.includes('nv_inference_request_failure{model="m",version="3",reason="REJECTED"} 2\n'));
+    assert.ok(text.includes('nv_inference_request_failure{model="m",version="3",reason="OTHER"} 1\n'));
+    assert.ok(text.includes('nv_inference_request_failure{model="m",version="3",reason="CANCELED"} 0\n'));
     assert.ok(text.includes('nv_inference_request_failure{model="m",version="3",reason="BACKEND"} 0\n'));
+    assert.equal(text.match(/^nv_inference_request_failure\{/gm)?.length, 4);
+    // The error code beside Triton's reason, for the pairs that occurred.
+    assert.ok(text.includes('onnxserve_inference_failures_total{model="m",version="3",reason="REJECTED",code="DEADLINE_EXCEEDED"} 1\n'));
+    assert.ok(text.includes('onnxserve_inference_failures_total{model="m",version="3",reason="REJECTED",code="RESOURCE_EXHAUSTED"} 1\n'));
+    assert.ok(text.includes('onnxserve_inference_failures_total{model="m",version="3",reason="OTHER",code="INVALID_ARGUMENT"} 1\n'));
+    assert.equal(text.match(/^onnxserve_inference_failures_total\{/gm)?.length, 3);
+    // A request refused before scheduling is not a rejection.
     assert.ok(text.includes('onnxserve_rejections_total{reason="timeout"} 1\n'));
     assert.ok(text.includes('onnxserve_rejections_total{reason="queue_full"} 1\n'));
     assert.ok(text.includes(`nv_inference_first_response_histogram_ms_count${l} 4\n`));

@@ -28,8 +28,22 @@ export interface RequestRecord {
   readonly outputNs: number;
 }
 
+/**
+ * Triton's reasons for a failed request (docs/user_guide/metrics.md, "Failure Count Categories"): REJECTED by the
+ * scheduler (queue full, timed out in the queue), CANCELED, BACKEND (failed while executing), OTHER (refused
+ * before execution: a request that does not decode or does not fit the model, a bad parameter).
+ */
+export const FAILURE_REASONS = ['REJECTED', 'CANCELED', 'BACKEND', 'OTHER'] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+/** Why a request failed: Triton's reason, and beside it the error code the client got (our finer reason). */
+export interface Failure {
+  readonly reason: FailureReason;
+  readonly code: string;
+}
+
 export interface StatsListener {
-  onRequest(model: string, version: string, r: RequestRecord, failureReason?: string): void;
+  onRequest(model: string, version: string, r: RequestRecord, failure?: Failure): void;
   onExecution(model: string, version: string, batchSize: number): void;
 }
 
@@ -45,8 +59,8 @@ export class VersionStats {
   private readonly computeInfer = new Duration();
   private readonly computeOutput = new Duration();
   private readonly batches = new Map<number, BatchBucket>();
-  /** Failed requests by Triton's reason (nv_inference_request_failure{reason}). */
-  private readonly failReasons = new Map<string, number>();
+  /** Failed requests by Triton's reason, then by error code (nv_inference_request_failure{reason}). */
+  private readonly failReasons = new Map<FailureReason, Map<string, number>>();
   private inferenceCount = 0;
   private executionCount = 0;
   private lastInference = 0;
@@ -54,7 +68,7 @@ export class VersionStats {
   constructor(readonly model: string, readonly version: string, private readonly listener?: StatsListener) {}
 
   /** One request finished (inference_count counts its batch rows, as Triton does). */
-  recordRequest(r: RequestRecord, rows: number, failureReason?: string): void {
+  recordRequest(r: RequestRecord, rows: number, failure?: Failure): void {
     this.lastInference = Date.now();
     if (r.ok) {
       this.success.add(r.totalNs);
@@ -65,10 +79,12 @@ export class VersionStats {
       this.inferenceCount += rows;
     } else {
       this.fail.add(r.totalNs);
-      const reason = failureReason ?? 'OTHER';
-      this.failReasons.set(reason, (this.failReasons.get(reason) ?? 0) + 1);
+      const f = failure ?? { reason: 'OTHER', code: 'INTERNAL' };
+      let byCode = this.failReasons.get(f.reason);
+      if (!byCode) this.failReasons.set(f.reason, (byCode = new Map()));
+      byCode.set(f.code, (byCode.get(f.code) ?? 0) + 1);
     }
-    this.listener?.onRequest(this.model, this.version, r, failureReason);
+    this.listener?.onRequest(this.model, this.version, r, failure);
   }
 
   /** One model execution (a batch of one or more requests). */
@@ -85,8 +101,15 @@ export class VersionStats {
     this.listener?.onExecution(this.model, this.version, batchSize);
   }
 
-  /** Failed requests by reason (REJECTED, TIMEOUT, CANCELED, INVALID, BACKEND, OTHER); they sum to fail.count. */
-  failures(): ReadonlyMap<string, number> {
+  /** Failed requests by Triton's reason; they sum to fail.count. */
+  failures(): ReadonlyMap<FailureReason, number> {
+    const out = new Map<FailureReason, number>();
+    for (const [reason, byCode] of this.failReasons) out.set(reason, [...byCode.values()].reduce((a, b) => a + b, 0));
+    return out;
+  }
+
+  /** Failed requests by Triton's reason and error code; they sum to fail.count. */
+  failureCodes(): ReadonlyMap<FailureReason, ReadonlyMap<string, number>> {
     return this.failReasons;
   }
 

@@ -2,16 +2,6 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { invalidArgument } from '../errors/index.js';
 
-/** Model names become directory and file names: allow only what is safe as one path segment. */
-const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-
-export function checkModelName(name: unknown): string {
-  if (typeof name !== 'string' || !NAME.test(name) || name.includes('..')) {
-    throw invalidArgument('invalid model name: use 1-128 letters, digits, "_", "-" or "." (not starting with "." and without "..")');
-  }
-  return name;
-}
-
 export function isInside(root: string, candidate: string): boolean {
   const rel = path.relative(root, candidate);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));

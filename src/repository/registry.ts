@@ -6,7 +6,11 @@ import { VersionStats, type StatsListener } from '../observability/index.js';
 import type { RepositoryIndexEntry } from '../core/index.js';
 import { ModelVersion } from './model-version.js';
 import { scanModel, scanRepository, type ModelSource } from './scan.js';
-import { checkModelName, confineModelFile } from './paths.js';
+// Model names become directory and file names: every name a path is built from is checked with core's one rule
+// (core/names.ts), which the API has also applied to what clients send. Core imports this module too; the cycle
+// is harmless because the rule is only called at run time, never while modules load.
+import { checkModelName } from '../core/index.js';
+import { confineModelFile } from './paths.js';
 import { SafeLoader } from './safe-load.js';
 import { readConfig, effectiveConfig, selectVersions, sessionOptions, schedulerOptions, type ServingDefaults } from './serving-config.js';
 

@@ -1,5 +1,7 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+// core/names.ts, the one model-name rule (a run-time call only: see registry.ts on the import cycle).
+import { isModelName } from '../core/index.js';
 import { isInside } from './paths.js';
 
 /** A model as found on disk: Triton's `<repo>/<name>/<version>/model.onnx` or the seed's `<repo>/<name>.onnx`. */
@@ -30,9 +32,10 @@ export interface ScanOptions {
   readonly modelName?: string;
 }
 
-const NAME_OK = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-
-/** Every model in the repository, by name. A flat file and a directory of the same name: the directory wins. */
+/**
+ * Every model in the repository, by name. A flat file and a directory of the same name: the directory wins.
+ * Entries whose names the API would refuse (core/names.ts) are skipped: no client could address them.
+ */
 export async function scanRepository(repoRoot: string, opts: ScanOptions = {}): Promise<Map<string, ModelSource>> {
   if (opts.modelName !== undefined) {
     const whole = await rootSource(repoRoot, opts.modelName);
@@ -52,13 +55,13 @@ async function scanEntries(repoRoot: string): Promise<Map<string, ModelSource>> 
   for (const e of entries) {
     if (e.isFile() && e.name.endsWith('.onnx')) {
       const name = e.name.slice(0, -'.onnx'.length);
-      if (!NAME_OK.test(name) || out.has(name)) continue;
+      if (!isModelName(name) || out.has(name)) continue;
       const src = await flatSource(repoRoot, name);
       if (src) out.set(name, src);
     }
   }
   for (const e of entries) {
-    if (e.isDirectory() && NAME_OK.test(e.name)) {
+    if (e.isDirectory() && isModelName(e.name)) {
       const src = await tritonSource(repoRoot, e.name);
       if (src) out.set(e.name, src);
     }

@@ -217,6 +217,6 @@ export function grpcFramingCases(get: GetCtx): void {
   });
 
   test('a request without model_name is INVALID_ARGUMENT', async () => {
-    fails(await g().call('ModelInfer', { inputs: [mlpInput], raw_input_contents: [f32Bytes(MLP_X)] }), 'INVALID_ARGUMENT', /model_name/);
+    fails(await g().call('ModelInfer', { inputs: [mlpInput], raw_input_contents: [f32Bytes(MLP_X)] }), 'INVALID_ARGUMENT', /a model name is required/);
   });
 }

@@ -9,6 +9,9 @@ import {
   elementCount, fromBytes, fromJsonData, parseJsonExact, stringifyExact, toBytes, toJsonData,
   type Datatype, type OutputValues, type TensorValues,
 } from './wire.js';
+import { restRepositoryBody, wireParameters, wireRepositoryParameters, type Params, type RepositoryParams } from './params.js';
+
+export type { ParamValue, Params, RepositoryParams } from './params.js';
 
 export type Transport = 'rest-json' | 'rest-binary' | 'grpc';
 export const TRANSPORTS: readonly Transport[] = ['rest-json', 'rest-binary', 'grpc'];
@@ -19,20 +22,27 @@ export type ErrorCode =
 
 export type Result<T> = { status: 'ok'; response: T } | { status: 'error'; code: ErrorCode; message: string };
 
-export type ParamValue = string | number | boolean;
-
 export interface InferInput {
   readonly name: string;
   readonly datatype: Datatype;
   readonly shape: readonly number[];
   readonly data: TensorValues;
+  /** Sent beside the client's own (REST binary adds binary_data_size). */
+  readonly parameters?: Params;
+}
+
+export interface RequestedOutput {
+  readonly name: string;
+  /** Sent as given; REST binary adds binary_data: true unless these say otherwise. */
+  readonly parameters?: Params;
 }
 
 export interface InferRequest {
   readonly id?: string;
   readonly inputs: readonly InferInput[];
-  readonly outputs?: readonly { name: string }[];
-  readonly parameters?: Record<string, ParamValue>;
+  readonly outputs?: readonly RequestedOutput[];
+  /** Sent as given; REST binary adds binary_data_output: true unless these say otherwise. */
+  readonly parameters?: Params;
 }
 
 export interface OutputTensor {
@@ -77,8 +87,8 @@ export interface V2Client {
   modelStatistics(model: string, version?: string): Promise<Result<ModelStats[]>>;
   modelConfig(model: string, version?: string): Promise<Result<ModelConfig>>;
   repositoryIndex(readyOnly?: boolean): Promise<Result<IndexEntry[]>>;
-  loadModel(model: string): Promise<Result<unknown>>;
-  unloadModel(model: string): Promise<Result<unknown>>;
+  loadModel(model: string, parameters?: RepositoryParams): Promise<Result<unknown>>;
+  unloadModel(model: string, parameters?: RepositoryParams): Promise<Result<unknown>>;
   close(): void;
 }
 
@@ -179,13 +189,15 @@ export class RestV2Client implements V2Client {
     const header: Any = { id: req.id, parameters: req.parameters ? { ...req.parameters } : undefined };
     const blobs: Buffer[] = [];
     header.inputs = req.inputs.map((t) => {
-      if (!this.binary) return { name: t.name, datatype: t.datatype, shape: t.shape, data: toJsonData(t.datatype, t.data) };
+      if (!this.binary) return { name: t.name, datatype: t.datatype, shape: t.shape, data: toJsonData(t.datatype, t.data), parameters: t.parameters };
       const bytes = toBytes(t.datatype, t.data);
       blobs.push(bytes);
-      return { name: t.name, datatype: t.datatype, shape: t.shape, parameters: { binary_data_size: bytes.length } };
+      return { name: t.name, datatype: t.datatype, shape: t.shape, parameters: { ...t.parameters, binary_data_size: bytes.length } };
     });
-    if (req.outputs) header.outputs = req.outputs.map((o) => (this.binary ? { name: o.name, parameters: { binary_data: true } } : { name: o.name }));
-    if (this.binary) header.parameters = { ...header.parameters, binary_data_output: true };
+    if (req.outputs) {
+      header.outputs = req.outputs.map((o) => ({ name: o.name, parameters: this.binary ? { binary_data: true, ...o.parameters } : o.parameters }));
+    }
+    if (this.binary) header.parameters = { binary_data_output: true, ...header.parameters };
     const head = Buffer.from(stringifyExact(header), 'utf8');
     const a = this.binary
       ? await this.http('POST', `${this.modelPath(model, version)}/infer`, Buffer.concat([head, ...blobs]),
@@ -206,12 +218,12 @@ export class RestV2Client implements V2Client {
     return this.json('POST', '/v2/repository/index', readyOnly ? { ready: true } : {}, (b) => b as IndexEntry[]);
   }
 
-  loadModel(model: string): Promise<Result<unknown>> {
-    return this.json('POST', `/v2/repository/models/${encodeURIComponent(model)}/load`, {}, (b) => b);
+  loadModel(model: string, parameters?: RepositoryParams): Promise<Result<unknown>> {
+    return this.json('POST', `/v2/repository/models/${encodeURIComponent(model)}/load`, restRepositoryBody(parameters), (b) => b);
   }
 
-  unloadModel(model: string): Promise<Result<unknown>> {
-    return this.json('POST', `/v2/repository/models/${encodeURIComponent(model)}/unload`, {}, (b) => b);
+  unloadModel(model: string, parameters?: RepositoryParams): Promise<Result<unknown>> {
+    return this.json('POST', `/v2/repository/models/${encodeURIComponent(model)}/unload`, restRepositoryBody(parameters), (b) => b);
   }
 
   close(): void {}
@@ -239,22 +251,12 @@ export function decodeRestResponse(body: Buffer, headerLength: string | null): I
 
 // ------------------------------------------------------------------------------------------ gRPC
 
-function wireParameters(p: Record<string, ParamValue> | undefined): Record<string, object> {
-  const out: Record<string, object> = {};
-  for (const [k, v] of Object.entries(p ?? {})) {
-    if (typeof v === 'boolean') out[k] = { bool_param: v };
-    else if (typeof v === 'string') out[k] = { string_param: v };
-    else out[k] = Number.isInteger(v) ? { int64_param: v } : { double_param: v };
-  }
-  return out;
-}
-
 /** ModelInferRequest with every input in raw_input_contents, as tritonclient.grpc builds it. */
 export function grpcInferRequest(model: string, version: string | undefined, req: InferRequest): Any {
   return {
     model_name: model, model_version: version ?? '', id: req.id ?? '', parameters: wireParameters(req.parameters),
-    inputs: req.inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: [...t.shape] })),
-    outputs: (req.outputs ?? []).map((o) => ({ name: o.name })),
+    inputs: req.inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: [...t.shape], parameters: wireParameters(t.parameters) })),
+    outputs: (req.outputs ?? []).map((o) => ({ name: o.name, parameters: wireParameters(o.parameters) })),
     raw_input_contents: req.inputs.map((t) => toBytes(t.datatype, t.data)),
   };
 }
@@ -365,12 +367,12 @@ export class GrpcV2Client implements V2Client {
     return this.mapped('RepositoryIndex', { repository_name: '', ready: readyOnly }, (r) => r.models as IndexEntry[]);
   }
 
-  loadModel(model: string): Promise<Result<unknown>> {
-    return this.call('RepositoryModelLoad', { repository_name: '', model_name: model });
+  loadModel(model: string, parameters?: RepositoryParams): Promise<Result<unknown>> {
+    return this.call('RepositoryModelLoad', { repository_name: '', model_name: model, parameters: wireRepositoryParameters(parameters) });
   }
 
-  unloadModel(model: string): Promise<Result<unknown>> {
-    return this.call('RepositoryModelUnload', { repository_name: '', model_name: model });
+  unloadModel(model: string, parameters?: RepositoryParams): Promise<Result<unknown>> {
+    return this.call('RepositoryModelUnload', { repository_name: '', model_name: model, parameters: wireRepositoryParameters(parameters) });
   }
 
   close(): void {

@@ -14,6 +14,7 @@ import { datatypeCases } from './cases-datatypes.js';
 import { errorCases } from './cases-errors.js';
 import { extensionCases, streamCases } from './cases-extensions.js';
 import { grpcFramingCases, restBinaryFramingCases, restJsonFramingCases } from './cases-framing.js';
+import { ruleCases, v1RuleCases } from './cases-rules.js';
 
 const MODELS = ['mlp', 'multi_io', 'fixed_shape', 'string_upper', 'classifier', 'add_sub_int64', ...Object.values(DATATYPE_FIXTURES)];
 
@@ -37,7 +38,11 @@ for (const transport of TRANSPORTS) {
     basicCases(get);
     datatypeCases(get, transport);
     errorCases(get);
-    if (transport === 'rest-json') restJsonFramingCases(get);
+    ruleCases(get);
+    if (transport === 'rest-json') {
+      restJsonFramingCases(get);
+      v1RuleCases(get);
+    }
     if (transport === 'rest-binary') restBinaryFramingCases(get);
     if (transport === 'grpc') {
       grpcFramingCases(get);

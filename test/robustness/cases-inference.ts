@@ -120,9 +120,10 @@ export const INFERENCE_CASES: readonly Case[] = [
   { id: '40.b', title: 'binary_data_output 5', send: infer('mlp', { ...x({}), parameters: { binary_data_output: 5 } }), expect: { status: 400, error: /binary_data_output/ } },
   { id: '40.c', title: 'parameters that are not an object', send: infer('mlp', { ...x({}), parameters: 'fast' }), expect: { status: 400, error: /parameters/ } },
   { id: '40.d', title: 'a parameter value that is an object', send: infer('mlp', { ...x({}), parameters: { nested: { a: 1 } } }), expect: { status: 400, error: /nested/ } },
+  // Core checks Triton's reserved parameters by type (core/parameters.ts; conformance cases-rules.ts has the rows).
+  { id: '40.e', title: '"priority": -1', send: infer('mlp', { ...x({}), parameters: { priority: -1 } }), expect: { status: 400, error: /priority/ } },
 ];
 
 export const INFERENCE_NOT_HERE: readonly NotHere[] = [
   { id: '34 (BOOL 0/1)', title: '0/1 for BOOL', reason: 'onnxserve accepts 0 and 1 as BOOL in JSON on purpose (src/protocol/v2-rest/json-data.ts fillBools); 2 and strings are refused (34.e)' },
-  { id: '40 (priority)', title: '"priority": -1', reason: 'onnxserve has no priority scheduling and passes unknown parameters through (OIP parameters are open-ended), so priority has no meaning to validate' },
 ];

@@ -26,7 +26,7 @@ export interface PipelineOptions {
 }
 
 const EMPTY = Buffer.alloc(0);
-/** Longer than any valid name (255): an overlong name then gets the name rule's 400, not a bare 404. */
+/** Well past any valid name (core/names.ts, 128): an overlong name then gets the name rule's 400, not a bare 404. */
 const MAX_PARAM_LENGTH = 2048;
 
 export interface Pipeline {

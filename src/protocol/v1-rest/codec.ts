@@ -4,7 +4,7 @@
  * outputs: {name: nested}}` plus, for a binary classifier, the seed's predictions/probabilities/is_fraud/confidence.
  */
 import { invalidArgument } from '../../errors/index.js';
-import type { InferRequest, InferResponse, ModelMetadataResponse, TensorSpec } from '../../core/index.js';
+import { checkShape, type InferRequest, type InferResponse, type ModelMetadataResponse, type TensorSpec } from '../../core/index.js';
 import { elementCount, isStringData, type Tensor } from '../../tensor/index.js';
 import { decodeJsonData, encodeJsonData, MAX_DATA_DEPTH } from '../json-data/index.js';
 
@@ -45,8 +45,8 @@ function nestedInput(spec: TensorSpec, value: unknown, maxElements: number): Ten
   const where = `input '${spec.name}'`;
   const shape = Array.isArray(value) ? inferShape(value) : [];
   const data = Array.isArray(value) ? value : [value];
-  const count = elementCount(shape);
-  if (count > maxElements) throw invalidArgument(`${where}: ${count} elements exceeds the limit of ${maxElements}`);
+  // Core's rank and element limits, before the nested data is converted.
+  const count = checkShape(shape, where, maxElements);
   return { name: spec.name, datatype: spec.datatype, shape, data: decodeJsonData({ where, datatype: spec.datatype, shape, count }, data) };
 }
 

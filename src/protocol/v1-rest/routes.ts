@@ -1,8 +1,7 @@
-import type { InferContext, V1Api } from '../../core/index.js';
+import { checkModelName, type InferContext, type V1Api } from '../../core/index.js';
 import { invalidArgument } from '../../errors/index.js';
 import type { HttpRequest, HttpRoute } from '../http/index.js';
 import { parseJson } from '../json-data/index.js';
-import { checkName } from '../v2-rest/index.js';
 import { decodeV1Request, encodeV1Response } from './codec.js';
 
 export interface V1RoutesOptions {
@@ -49,12 +48,16 @@ export function v1RestRoutes(opts: V1RoutesOptions): HttpRoute[] {
   ];
 }
 
+/** The name from the path, checked with core's one rule before any body is parsed (core checks it again). */
 function nameOf(r: HttpRequest): string {
-  return checkName(r.params.name ?? '', 'model name');
+  return checkModelName(r.params.name ?? '');
 }
 
-/** One V1 inference on an already parsed JSON body. */
+/**
+ * One V1 inference on an already parsed JSON body. Core checks the name and resolves the model before it calls
+ * the decoder, so a body that does not fit counts as a failure of that model.
+ */
 export async function handleV1Infer(api: V1Api, maxElements: number, name: string, body: unknown, ctx: InferContext): Promise<string> {
-  const decoded = decodeV1Request(body, api.modelMetadata(name), maxElements);
-  return encodeV1Response(await api.infer(decoded, ctx));
+  const decode = () => decodeV1Request(body, api.modelMetadata(name), maxElements);
+  return encodeV1Response(await api.infer({ modelName: name, decode }, ctx));
 }

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Metadata, status as GrpcStatus, type StatusObject } from '@grpc/grpc-js';
-import type { InferContext, InferenceApi } from '../../core/index.js';
+import type { InferContext, InferenceApi, InferRequest } from '../../core/index.js';
 import { isServerError } from '../../errors/index.js';
 import { contextFromMetadata, type Observation, type RequestObserver } from '../../observability/index.js';
 import { grpcStatus } from '../status-map.js';
@@ -111,9 +111,12 @@ export async function inferOnce(api: InferenceApi, msg: WireModelInferRequest, c
   const obs = call.observe();
   const ctx = obs?.trace ? { ...call.ctx, trace: obs.trace } : call.ctx;
   try {
-    const req = decodeModelInferRequest(msg, limits);
-    const res = await api.infer(req, ctx);
-    const out = encodeModelInferResponse(res, req);
+    let req: InferRequest | undefined;
+    // Core checks the name and resolves the model, then decodes: a message that does not decode counts against it.
+    const decode = (): InferRequest => (req = decodeModelInferRequest(msg, limits));
+    const res = await api.infer({ modelName: msg.model_name ?? '', modelVersion: msg.model_version, decode }, ctx);
+    // infer() answers only after decode() ran, so req is set.
+    const out = encodeModelInferResponse(res, req!);
     obs?.encoded();
     obs?.end('OK', msg.model_name);
     return out;

@@ -3,7 +3,7 @@
  * (whether the inputs match the model is core's check). Wire semantics follow the Open Inference Protocol's
  * inference_grpc.md and Triton's grpc_service.proto; see proto/grpc_service.proto.
  */
-import type { InferRequest, InferResponse, RequestedOutput } from '../../core/index.js';
+import { checkInputParameters, checkShape, type InferRequest, type InferResponse, type RequestedOutput } from '../../core/index.js';
 import type { Datatype, Tensor } from '../../tensor/index.js';
 import { decodeTensorBytes, encodeTensorBytes, isDatatype } from '../../tensor/index.js';
 import { invalidArgument } from '../../errors/index.js';
@@ -33,40 +33,21 @@ export function parseShape(shape: readonly WireInt64[], where: string): number[]
   return shape.map((d) => parseDim(d, where));
 }
 
-/** Product of the dims, refused above the limit without ever forming an unsafe product. */
-export function checkedElementCount(shape: readonly number[], maxElements: number, where: string): number {
-  if (shape.includes(0)) return 0;
-  let n = 1;
-  for (const d of shape) {
-    n *= d;
-    if (n > maxElements) throw invalidArgument(`${where}: shape [${shape.join(',')}] exceeds the limit of ${maxElements} elements`);
-  }
-  return n;
-}
-
 function inputDatatype(input: WireInferInputTensor, where: string): Datatype {
   const dt = input.datatype ?? '';
   if (!isDatatype(dt)) throw invalidArgument(`${where}: unsupported datatype '${clip(dt)}'`);
   return dt;
 }
 
-/**
- * Triton reads its shared-memory parameters from input and output parameters; onnxserve has no shared memory,
- * so such a request is refused rather than answered from the (empty) message contents.
- */
-function refuseSharedMemory(params: WireInferInputTensor['parameters'], where: string): void {
-  if (params && Object.keys(params).some((k) => k.startsWith('shared_memory_'))) {
-    throw invalidArgument(`${where}: shared memory is not supported`);
-  }
-}
-
 function decodeInput(input: WireInferInputTensor, raw: Uint8Array | undefined, limits: DecodeLimits): Tensor {
   const name = input.name ?? '';
   const where = `input '${clip(name)}'`;
-  refuseSharedMemory(input.parameters, where);
+  // Before the contents: a shared-memory input carries none, and the client should hear why (core's rule).
+  checkInputParameters(decodeParameters(input.parameters, where), where);
   const datatype = inputDatatype(input, where);
   const shape = parseShape(input.shape ?? [], where);
-  const count = checkedElementCount(shape, limits.maxElements, where);
+  // Core's rank and element limits, before anything is allocated.
+  const count = checkShape(shape, where, limits.maxElements);
   const data = raw
     ? decodeTensorBytes({ where, datatype, shape }, raw, 'raw_input_contents')
     : decodeContents(input.contents, datatype, count, where);
@@ -102,7 +83,7 @@ function decodeOutputs(outputs: readonly WireRequestedOutput[] | undefined): Req
   const decoded = outputs.map((o) => {
     const name = o.name ?? '';
     const where = `output '${clip(name)}'`;
-    refuseSharedMemory(o.parameters, where);
+    // What they may say (binary_data, classification, shared memory) is core's rule, as on every transport.
     const parameters = decodeParameters(o.parameters, where);
     return parameters ? { name, parameters } : { name };
   });
@@ -114,9 +95,9 @@ function optional(s: string | undefined): string | undefined {
   return s === undefined || s === '' ? undefined : s;
 }
 
+/** The model name is core's to check (core/names.ts); the request parameters too (core/parameters.ts). */
 export function decodeModelInferRequest(msg: WireModelInferRequest, limits: DecodeLimits): InferRequest {
   const modelName = msg.model_name ?? '';
-  if (modelName === '') throw invalidArgument('model_name is required');
   const wireInputs = msg.inputs ?? [];
   const raw = rawEntries(msg, wireInputs);
   const inputs = wireInputs.map((input, i) => decodeInput(input, raw?.[i], limits));

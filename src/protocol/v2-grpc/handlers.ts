@@ -5,7 +5,7 @@
  */
 import type { Metadata, ServerUnaryCall, UntypedServiceImplementation, sendUnaryData } from '@grpc/grpc-js';
 import type { InferenceApi, ModelStatistics, StatDuration, TensorSpec } from '../../core/index.js';
-import { invalidArgument, isServerError } from '../../errors/index.js';
+import { isServerError } from '../../errors/index.js';
 import type { RequestObserver } from '../../observability/index.js';
 import { modelConfigMessage } from '../model-config/index.js';
 import { contextFor, inferOnce, toGrpcError, type GrpcLogger } from './call.js';
@@ -73,21 +73,17 @@ function modelReady(api: InferenceApi, req: Req): { ready: boolean } {
 }
 
 /**
- * Triton lets RepositoryModelLoad carry a "config" override and "file:<path>" model files. onnxserve takes
- * neither from the wire (DESIGN.md §4: no request may set a file), so their presence is refused, not ignored.
+ * ModelRepositoryParameter (a oneof of bool, int64, string, bytes) -> its value, keyed by name. What a load or
+ * unload may carry is core's rule (core/management.ts), the same as over REST.
  */
-function refuseWireFiles(params: Record<string, unknown> | undefined): void {
-  for (const k of Object.keys(params ?? {})) {
-    if (k === 'config' || k.startsWith('file:')) {
-      throw invalidArgument(`parameter '${k}' is not accepted: models load only from the server's repository`);
-    }
+function repositoryParameters(wire: unknown): Map<string, unknown> | undefined {
+  if (typeof wire !== 'object' || wire === null) return undefined;
+  const out = new Map<string, unknown>();
+  for (const [key, p] of Object.entries(wire as Record<string, Record<string, unknown>>)) {
+    const choice = p.parameter_choice;
+    out.set(key, typeof choice === 'string' ? p[choice] : undefined);
   }
-}
-
-function modelNameOf(req: Req): string {
-  const name = optional(req.model_name);
-  if (!name) throw invalidArgument('model_name is required');
-  return name;
+  return out;
 }
 
 async function authorize(opts: HandlerOptions, metadata: Metadata): Promise<void> {
@@ -105,13 +101,12 @@ function repositoryHandlers(api: InferenceApi, opts: HandlerOptions): UntypedSer
     }),
     RepositoryModelLoad: unary('RepositoryModelLoad', log, async (req, call) => {
       await authorize(opts, call.metadata);
-      refuseWireFiles(req.parameters as Record<string, unknown> | undefined);
-      await api.loadModel(modelNameOf(req));
+      await api.loadModel(text(req.model_name), repositoryParameters(req.parameters));
       return {};
     }),
     RepositoryModelUnload: unary('RepositoryModelUnload', log, async (req, call) => {
       await authorize(opts, call.metadata);
-      await api.unloadModel(modelNameOf(req));
+      await api.unloadModel(text(req.model_name), repositoryParameters(req.parameters));
       return {};
     }),
   };

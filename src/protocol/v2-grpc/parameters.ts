@@ -2,14 +2,12 @@
  * InferParameter (a oneof of bool, int64, string, double, uint64 — the last two Triton's additions) <-> core's
  * Parameters map.
  */
-import type { ParameterValue, Parameters } from '../../core/index.js';
+import { clip, type ParameterValue, type Parameters } from '../../core/index.js';
 import { invalidArgument } from '../../errors/index.js';
 import type { WireInferParameter, WireInt64, WireParameters } from './wire.js';
 
-/** Client-chosen names end up in error messages, which travel in a trailer (grpc-message): keep them bounded. */
-export function clip(s: string, max = 100): string {
-  return s.length > max ? `${s.slice(0, max)}…` : s;
-}
+// Client-chosen names end up in error messages, which travel in a trailer (grpc-message): core's clip bounds them.
+export { clip };
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;

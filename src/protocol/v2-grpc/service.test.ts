@@ -1,7 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import type { InferContext, InferRequest, InferResponse, InferenceApi, ModelStatistics } from '../../core/index.js';
+import {
+  checkLoadParameters, checkUnloadParameters, type InferCall, type InferContext, type InferResponse, type InferenceApi,
+  type ManagementParameters, type ModelStatistics,
+} from '../../core/index.js';
 import { ServerError } from '../../errors/index.js';
 import type { ModelConfig } from '../../repository/index.js';
 import { loadPackageDefinition, startGrpcServer, type GrpcServerHandle } from './service.js';
@@ -24,7 +27,8 @@ const STATS: ModelStatistics = {
 /**
  * A stand-in for core: "echo" returns its inputs as outputs; "gated" does too, once the test opens its gate
  * (until then requests wait, and the most waiting at once is recorded); "boom" fails unexpectedly; "slow" waits
- * for its signal; any other name is NOT_FOUND.
+ * for its signal; any other name is NOT_FOUND. Like core, it resolves the name before decoding, and applies
+ * core's own load/unload parameter rules.
  */
 class FakeApi implements InferenceApi {
   readonly contexts: InferContext[] = [];
@@ -39,8 +43,9 @@ class FakeApi implements InferenceApi {
   private known(name: string): void {
     if (!['echo', 'boom', 'slow', 'gated'].includes(name)) throw new ServerError('NOT_FOUND', `unknown model '${name}'`);
   }
-  async infer(req: InferRequest, ctx: InferContext): Promise<InferResponse> {
-    this.known(req.modelName);
+  async infer(call: InferCall, ctx: InferContext): Promise<InferResponse> {
+    this.known(call.modelName);
+    const req = call.decode();
     this.contexts.push(ctx);
     if (req.modelName === 'boom') throw new Error('/secret/path/libonnxruntime.so crashed');
     if (req.modelName === 'slow') {
@@ -98,8 +103,14 @@ class FakeApi implements InferenceApi {
     };
   }
   repositoryIndex() { return [{ name: 'echo', version: '1', state: 'READY' as const, reason: '' }]; }
-  async loadModel(name: string) { this.loaded.push(name); }
-  async unloadModel(name: string) { this.known(name); }
+  async loadModel(name: string, parameters?: ManagementParameters) {
+    checkLoadParameters(parameters);
+    this.loaded.push(name);
+  }
+  async unloadModel(name: string, parameters?: ManagementParameters) {
+    checkUnloadParameters(parameters);
+    this.known(name);
+  }
   statistics() { return [STATS]; }
 }
 
@@ -258,10 +269,13 @@ void test('repository: index, load, unload; config or files from the wire are re
   assert.deepEqual((await call('RepositoryIndex', { ready: true })).models, [{ name: 'echo', version: '1', state: 'READY', reason: '' }]);
   assert.deepEqual(await call('RepositoryModelLoad', { model_name: 'echo' }), {});
   assert.deepEqual(api.loaded, ['echo']);
-  await rejectsWith(call('RepositoryModelLoad', { model_name: 'echo', parameters: { config: { string_param: '{}' } } }), grpc.status.INVALID_ARGUMENT, /'config' is not accepted/);
+  await rejectsWith(call('RepositoryModelLoad', { model_name: 'echo', parameters: { config: { string_param: '{}' } } }), grpc.status.INVALID_ARGUMENT, /'config' is refused: file and config overrides/);
   await rejectsWith(call('RepositoryModelLoad', { model_name: 'echo', parameters: { 'file:1/model.onnx': { bytes_param: Buffer.from('x') } } }), grpc.status.INVALID_ARGUMENT);
   assert.deepEqual(api.loaded, ['echo'], 'refused loads never reach core');
   assert.deepEqual(await call('RepositoryModelUnload', { model_name: 'echo' }), {});
+  assert.deepEqual(await call('RepositoryModelUnload', { model_name: 'echo', parameters: { unload_dependents: { bool_param: true } } }), {});
+  await rejectsWith(call('RepositoryModelUnload', { model_name: 'echo', parameters: { unload_dependents: { string_param: 'yes' } } }),
+    grpc.status.INVALID_ARGUMENT, /'unload_dependents' must be true or false, got "yes"/);
   await rejectsWith(call('RepositoryModelUnload', { model_name: 'nope' }), grpc.status.NOT_FOUND);
 });
 

@@ -3,23 +3,18 @@
  * Spec: OIP inference_rest.md ("Inference Request JSON Object", "Inference Response JSON Object", "Tensor Data")
  * and Triton's binary tensor data extension (docs/protocol/extension_binary_data.md).
  */
-import type { InferRequest, InferResponse, ParameterValue, RequestedOutput } from '../../core/index.js';
+import { checkInputParameters, checkShape, type InferRequest, type InferResponse, type ParameterValue, type RequestedOutput } from '../../core/index.js';
 import { DATATYPES, isDatatype, type Datatype, type Tensor, type TensorData } from '../../tensor/index.js';
 import { invalidArgument } from '../../errors/index.js';
 import { checkBinarySize, decodeBinaryData, encodeBinaryData } from './binary-data.js';
 import { decodeJsonData, encodeJsonData } from './json-data.js';
-import {
-  clip, decodeParameters, decodeRequestParameters, describe, expectBoolean, expectSafeUint, isPlainObject,
-  rejectSharedMemory,
-} from './parameters.js';
+import { clip, decodeParameters, describe, expectSafeUint, isPlainObject } from './parameters.js';
 
 export interface DecodeLimits {
   /** Most elements one tensor may have; checked from the shape before anything is allocated. */
   readonly maxElements: number;
 }
 
-/** Ranks beyond this are refused outright (ONNX models in practice stay under 10). */
-const MAX_RANK = 64;
 const EMPTY = Buffer.alloc(0);
 
 interface InputSpec {
@@ -44,7 +39,8 @@ export function decodeInferRequest(
   if (!isPlainObject(header)) throw invalidArgument('request body must be a JSON object');
   const id = header.id;
   if (id !== undefined && typeof id !== 'string') throw invalidArgument(`request 'id' must be a string, got ${describe(id)}`);
-  const parameters = decodeRequestParameters(header.parameters);
+  // What the parameters may say is checked by core (core/parameters.ts), after the model is resolved.
+  const parameters = decodeParameters(header.parameters, 'request');
   const specs = decodeInputSpecs(header.inputs, limits);
   checkBinaryTotal(specs, binary);
   const inputs = decodeInputData(specs, binary ?? EMPTY);
@@ -74,9 +70,11 @@ function decodeInputSpec(v: unknown, index: number, limits: DecodeLimits): Input
     throw invalidArgument(`${where}: unsupported datatype ${describe(v.datatype)}; expected one of ${DATATYPES.join(', ')}`);
   }
   const shape = decodeShape(v.shape, where);
-  const count = countElements(shape, where, limits.maxElements);
+  // Core's rank and element limits, before any data is read or allocated.
+  const count = checkShape(shape, where, limits.maxElements);
   const params = decodeParameters(v.parameters, where);
-  rejectSharedMemory(params, where);
+  // Before the data checks: a shared-memory input has no data here, and the client should hear why.
+  checkInputParameters(params, where);
   const binarySize = expectSafeUint(params, 'binary_data_size', where, 'bytes');
   const spec: InputSpec = { name, where, datatype: v.datatype, shape, count, data: v.data, binarySize };
   if (binarySize !== undefined && v.data !== undefined) {
@@ -89,28 +87,13 @@ function decodeInputSpec(v: unknown, index: number, limits: DecodeLimits): Input
   return spec;
 }
 
-/** OIP: "each dimension must be an integer representable as an unsigned 64-bit integer"; we also need it exact in JS. */
+/** The JSON side of a shape: an array of numbers; core's checkShape then applies the rules on dims. */
 function decodeShape(v: unknown, where: string): number[] {
   if (!Array.isArray(v)) throw invalidArgument(`${where}: 'shape' must be an array of non-negative integers, got ${describe(v)}`);
-  if (v.length > MAX_RANK) throw invalidArgument(`${where}: shape has ${v.length} dims, more than the limit of ${MAX_RANK}`);
   for (let i = 0; i < v.length; i++) {
-    const d: unknown = v[i];
-    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
-      throw invalidArgument(`${where}: shape dim ${i} is ${describe(d)}; dims must be non-negative integers`);
-    }
+    if (typeof v[i] !== 'number') throw invalidArgument(`${where}: shape dim ${i} is ${describe(v[i])}; dims must be non-negative integers`);
   }
   return v as number[];
-}
-
-/** Every partial product is <= the final one (all dims >= 1 unless one is 0), so the float product is exact up to 2^53. */
-function countElements(shape: readonly number[], where: string, max: number): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  if (shape.includes(0)) return 0;
-  if (n > max) {
-    throw invalidArgument(`${where}: shape [${shape.join(',')}] has ${n} elements, more than the limit of ${max}`);
-  }
-  return n;
 }
 
 /** Binary tensors are consumed in input order; together they must account for every byte after the header. */
@@ -150,12 +133,8 @@ function decodeRequestedOutputs(v: unknown): RequestedOutput[] | undefined {
     const where = `output '${clip(name)}'`;
     if (seen.has(name)) throw invalidArgument(`duplicate output '${clip(name)}'`);
     seen.add(name);
+    // binary_data, classification, shared memory: core's rules (checkOutputParameters), as on every transport.
     const parameters = decodeParameters(item.parameters, where);
-    expectBoolean(parameters, 'binary_data', where);
-    rejectSharedMemory(parameters, where);
-    if (parameters?.has('classification')) {
-      throw invalidArgument(`${where}: the classification extension is not supported by this server`);
-    }
     return parameters ? { name, parameters } : { name };
   });
 }

@@ -1,7 +1,10 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { inject, type InjectOptions } from 'light-my-request';
-import type { InferContext, InferRequest, InferResponse, InferenceApi, ModelMetadataResponse, ModelStatistics } from '../../core/index.js';
+import {
+  checkLoadParameters, checkRequestParameters, checkUnloadParameters, type InferCall, type InferContext, type InferRequest,
+  type InferResponse, type InferenceApi, type ManagementParameters, type ModelMetadataResponse, type ModelStatistics,
+} from '../../core/index.js';
 import { notFound } from '../../errors/index.js';
 import type { ModelConfig } from '../../repository/index.js';
 import { createPipeline } from '../http/index.js';
@@ -19,14 +22,19 @@ const CONFIG: ModelConfig = {
   parameters: {},
 };
 
-/** A fake core: model 'double' doubles its FP32 input; everything it was called with is recorded. */
+/**
+ * A fake core: model 'double' doubles its FP32 input; everything it was called with is recorded. Like core, it
+ * resolves the name before decoding and applies core's own parameter rules.
+ */
 class FakeApi implements InferenceApi {
   ready = true;
   calls: { req: InferRequest; ctx: InferContext }[] = [];
   loads: string[] = [];
-  async infer(req: InferRequest, ctx: InferContext): Promise<InferResponse> {
+  async infer(call: InferCall, ctx: InferContext): Promise<InferResponse> {
+    if (call.modelName !== 'double') throw notFound(`model '${call.modelName}' not found`);
+    const req = call.decode();
     this.calls.push({ req, ctx });
-    if (req.modelName !== 'double') throw notFound(`model '${req.modelName}' not found`);
+    checkRequestParameters(req.parameters);
     const x = req.inputs[0];
     const data = Float32Array.from(x.data as Float32Array, (v) => v * 2);
     return { modelName: 'double', modelVersion: '1', id: req.id, outputs: [{ name: 'y', datatype: 'FP32', shape: x.shape, data }] };
@@ -41,8 +49,14 @@ class FakeApi implements InferenceApi {
   }
   modelConfig(): ModelConfig { return CONFIG; }
   repositoryIndex(readyOnly: boolean) { return [{ name: 'double', version: '1', state: 'READY' as const, reason: readyOnly ? 'r' : '' }]; }
-  async loadModel(name: string) { this.loads.push(`load ${name}`); }
-  async unloadModel(name: string) { this.loads.push(`unload ${name}`); }
+  async loadModel(name: string, parameters?: ManagementParameters) {
+    checkLoadParameters(parameters);
+    this.loads.push(`load ${name}`);
+  }
+  async unloadModel(name: string, parameters?: ManagementParameters) {
+    checkUnloadParameters(parameters);
+    this.loads.push(`unload ${name}`);
+  }
   statistics(name?: string): ModelStatistics[] { return name === undefined ? [] : []; }
 }
 

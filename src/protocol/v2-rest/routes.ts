@@ -6,13 +6,15 @@
  * Spec: OIP specification/protocol/inference_rest.md, KServe docs/predict-api/v2/required_api.md ("Health"),
  * Triton docs/protocol/extension_{binary_data,model_repository,statistics,model_configuration}.md.
  */
-import type { InferContext, InferenceApi, ModelMetadataResponse, TensorSpec } from '../../core/index.js';
+import {
+  checkModelName, checkModelVersion, type InferContext, type InferenceApi, type InferRequest, type ModelMetadataResponse, type TensorSpec,
+} from '../../core/index.js';
 import { invalidArgument, ServerError } from '../../errors/index.js';
 import type { HttpRequest, HttpRoute } from '../http/index.js';
 import { modelConfigJson } from '../model-config/index.js';
 import { HEADER_LENGTH, parseOptionalJsonObject, rawRequest, splitBody } from './framing.js';
 import { decodeInferRequest, encodeInferResponse } from './json-codec.js';
-import { clip, describe, isPlainObject, timeoutMicros } from './parameters.js';
+import { clip, describe, isPlainObject } from './parameters.js';
 
 export interface V2RestOptions {
   readonly api: InferenceApi;
@@ -26,7 +28,6 @@ export interface V2RestOptions {
 
 /** Repository and index bodies are a few bytes of JSON; they get a small limit of their own. */
 const MANAGEMENT_BODY = { accept: 'v2', limit: 64 * 1024 } as const;
-const NAME_MAX = 255;
 
 export function v2RestRoutes(opts: V2RestOptions): HttpRoute[] {
   return [...healthRoutes(opts.api), ...modelRoutes(opts), ...repositoryRoutes(opts.api)];
@@ -98,9 +99,20 @@ function modelRoutes(opts: V2RestOptions): HttpRoute[] {
   return routes;
 }
 
-/** One V2 inference: the body in, the encoded answer out. Names come validated by the caller. */
+/**
+ * One V2 inference: the body in, the encoded answer out. Core resolves the model before it calls the decoder,
+ * so a body that does not decode counts as a failure of the model it named.
+ */
 export async function handleV2Infer(opts: V2RestOptions, model: string, version: string | undefined, body: Buffer,
   headerLength: string | undefined, ctx: InferContext): Promise<{ body: Buffer; headerLength: number | undefined }> {
+  let req: InferRequest | undefined;
+  const decode = (): InferRequest => (req = decodeV2Body(opts, model, version, body, headerLength));
+  const res = await opts.api.infer({ modelName: model, modelVersion: version, decode }, ctx);
+  // infer() answers only after decode() ran, so req is set.
+  return encodeInferResponse(res, req!);
+}
+
+function decodeV2Body(opts: V2RestOptions, model: string, version: string | undefined, body: Buffer, headerLength: string | undefined): InferRequest {
   const { api } = opts;
   const split = splitBody(body, headerLength);
   let { header, binary } = split;
@@ -108,12 +120,7 @@ export async function handleV2Infer(opts: V2RestOptions, model: string, version:
   if (binary === undefined && body.length > (opts.maxJsonBodyBytes ?? opts.maxBodyBytes)) {
     throw new ServerError('PAYLOAD_TOO_LARGE', `JSON inference body of ${body.length} bytes exceeds the limit of ${opts.maxJsonBodyBytes} bytes (--max-json-body-bytes); send large tensors as binary data`);
   }
-  const req = decodeInferRequest(header, binary, model, version, { maxElements: opts.maxElements });
-  // Triton's schedule_policy `timeout` (microseconds) is checked here and applied by the core, which also knows
-  // whether the model's queue policy allows a request to override its default.
-  timeoutMicros(req.parameters);
-  const res = await api.infer(req, ctx);
-  return encodeInferResponse(res, req);
+  return decodeInferRequest(header, binary, model, version, { maxElements: opts.maxElements });
 }
 
 function repositoryRoutes(api: InferenceApi): HttpRoute[] {
@@ -129,67 +136,35 @@ function repositoryRoutes(api: InferenceApi): HttpRoute[] {
     } },
     { ...post, path: '/v2/repository/models/:model/load', management: 'load', summary: 'Load or reload a model', handle: async (r) => {
       const { model } = modelParams(r);
-      checkLoadBody(r.body);
-      await api.loadModel(model);
+      await api.loadModel(model, managementParameters(r.body, 'load'));
       return { body: {} };
     } },
     { ...post, path: '/v2/repository/models/:model/unload', management: 'unload', summary: 'Unload a model', handle: async (r) => {
       const { model } = modelParams(r);
-      checkUnloadBody(r.body);
-      await api.unloadModel(model);
+      await api.unloadModel(model, managementParameters(r.body, 'unload'));
       return { body: {} };
     } },
   ];
 }
 
-/**
- * Triton lets a load request carry `parameters.config` (a model config) and `file:<path>` entries (model files,
- * base64). Both would let a network client choose what the server loads and writes, so they are refused here;
- * anything else unknown is refused too rather than silently ignored (DESIGN.md "No request may set a file").
- */
-function checkLoadBody(raw: Buffer): void {
-  const params = managementParameters(raw, 'load');
-  for (const key of Object.keys(params)) {
-    if (key === 'config' || key.startsWith('file:')) {
-      throw invalidArgument('file and config overrides from the wire are not accepted; the model repository is the only source of models');
-    }
-    throw invalidArgument(`load request: unknown parameter '${clip(key)}'`);
-  }
-}
-
-/** `unload_dependents` (Triton) is accepted and has nothing to do: there are no ensembles here. */
-function checkUnloadBody(raw: Buffer): void {
-  const params = managementParameters(raw, 'unload');
-  for (const key of Object.keys(params)) {
-    if (key === 'unload_dependents' && typeof params[key] === 'boolean') continue;
-    throw invalidArgument(`unload request: unknown or invalid parameter '${clip(key)}'`);
-  }
-}
-
-function managementParameters(raw: Buffer, what: string): Record<string, unknown> {
+/** The body's shape (`{"parameters": {...}}`, nothing else); what the parameters may say is core's rule. */
+function managementParameters(raw: Buffer, what: string): Map<string, unknown> {
   const body = parseOptionalJsonObject(raw);
   for (const key of Object.keys(body)) {
     if (key !== 'parameters') throw invalidArgument(`${what} request: unknown field '${clip(key)}'`);
   }
   const params = body.parameters ?? {};
   if (!isPlainObject(params)) throw invalidArgument(`${what} request: 'parameters' must be a JSON object`);
-  return params;
+  return new Map(Object.entries(params));
 }
 
 /**
- * Model names and versions from the URL (percent-decoded by the router). Names become paths in the repository,
- * so the obviously hostile ones stop here; the registry still validates every name it resolves.
+ * Model names and versions from the URL (percent-decoded by the router), checked with core's one rule before any
+ * body is parsed (core checks them again in every call).
  */
 function modelParams(r: HttpRequest): { model: string; version?: string } {
   const { model, version } = r.params;
-  return { model: checkName(model ?? '', 'model name'), version: version === undefined ? undefined : checkName(version, 'model version') };
-}
-
-export function checkName(v: string, what: string): string {
-  if (v.length === 0 || v.length > NAME_MAX || v === '.' || v === '..' || /[/\\\0]/.test(v)) {
-    throw invalidArgument(`invalid ${what} '${clip(v)}'`);
-  }
-  return v;
+  return { model: checkModelName(model ?? ''), version: checkModelVersion(version) };
 }
 
 /** The OIP $metadata_model_response, built field by field so nothing else the core holds leaks out. */
