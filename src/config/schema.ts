@@ -29,6 +29,7 @@ export const SETTINGS = [
   { key: 'instances', flag: 'instances', type: 'int', default: 1, min: 1, help: 'worker threads (ORT sessions) per model version unless config.pbtxt sets instance_group' },
   { key: 'intraOpThreads', flag: 'intra-op-threads', type: 'int', default: Math.max(1, Math.floor(cores / 2)), min: 1, help: `ORT intra-op threads per session (default: half the ${cores} cores, at least 1)` },
   { key: 'interOpThreads', flag: 'inter-op-threads', type: 'int', default: 1, min: 1, help: 'ORT inter-op threads per session' },
+  { key: 'workerThreads', flag: 'worker-threads', type: 'int', default: 0, min: 0, help: 'share this many worker threads among every model\'s sessions (each thread costs ~17 MB; but a load or a long run on a shared thread delays the other models on it); 0 = one thread per model instance' },
   { key: 'inProcessModels', flag: 'in-process-models', type: 'string', default: undefined, help: 'comma-separated models to run on the main thread instead of worker threads: faster for tiny models (one hand-off less each way), but each run blocks the event loop; same as config.pbtxt parameter execution_mode: in_process' },
   { key: 'executionProvider', flag: 'execution-provider', type: 'enum', default: 'cpu', choices: ['cpu', 'cuda', 'tensorrt'], help: 'execution provider for every model (config.pbtxt may choose per model); falls back to CPU with a warning when absent' },
   { key: 'maxBodyBytes', flag: 'max-body-bytes', type: 'int', default: 64 * 1024 * 1024, min: 1024, help: 'largest inference request body in bytes' },

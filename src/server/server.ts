@@ -38,6 +38,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const obs = await Observability.start(config, logger, packageVersion(), options);
   const started = performance.now();
   const backend = options.backend ?? new OrtBackend({
+    workerThreads: config.workerThreads,
     onWorkerExit: (e) => {
       logger.error({ code: e.code, replaced: e.replaced }, 'model worker exited unexpectedly');
       obs.onWorkerExit(e);

@@ -1,8 +1,8 @@
 /**
  * A pool of worker threads shared by every model (issue #11): a thread and its V8 isolate cost ~17 MB, so one
- * per model version made 17 small models cost 417 MB. The pool has as many threads as the cores (or as the
- * largest instance_group asks for); a model's N instances are N sessions on N different threads, placed where
- * fewest sessions are. If a thread dies, every request in flight on it fails at once with UNAVAILABLE (never
+ * per model version made 17 small models cost 417 MB. With --worker-threads N the pool grows to N threads (or to
+ * the largest instance_group) and then places sessions where fewest are; without it, every session gets a
+ * thread of its own. A model's N instances are always N sessions on N different threads. If a thread dies, every request in flight on it fails at once with UNAVAILABLE (never
  * hangs) and each model that had a session there is told, to open a fresh one.
  * Never terminate(): terminating a thread inside a native ORT run aborts the whole process (onnxruntime-node
  * throws a Napi::Error nothing can catch); a thread with no session left is asked to exit by itself.

@@ -11,6 +11,8 @@ import { createSession, fromOrt, ioMetadata, shortMessage, toOrt } from './sessi
 
 const port = parentPort!;
 const sessions = new Map<number, ort.InferenceSession>();
+/** Sessions still being created: a run for one waits for it (a replacement gets requests before it is ready). */
+const loading = new Map<number, Promise<void>>();
 
 function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(msg, transfer);
@@ -21,14 +23,16 @@ const ns = (from: bigint): number => Number(process.hrtime.bigint() - from);
 port.on('message', (msg: ToWorker) => {
   switch (msg.kind) {
     case 'run': {
-      const session = sessions.get(msg.sid);
-      if (session) void run(session, msg);
-      else post({ kind: 'run-error', id: msg.id, message: 'the model session is released' });
+      const pending = loading.get(msg.sid);
+      if (pending) void pending.then(() => dispatch(msg));
+      else dispatch(msg);
       return;
     }
-    case 'load':
-      void load(msg);
+    case 'load': {
+      const done = load(msg).finally(() => loading.delete(msg.sid));
+      loading.set(msg.sid, done);
       return;
+    }
     case 'release': {
       const session = sessions.get(msg.sid);
       sessions.delete(msg.sid);
@@ -42,6 +46,12 @@ port.on('message', (msg: ToWorker) => {
       throw new Error('simulated worker crash');
   }
 });
+
+function dispatch(msg: Extract<ToWorker, { kind: 'run' }>): void {
+  const session = sessions.get(msg.sid);
+  if (session) void run(session, msg);
+  else post({ kind: 'run-error', id: msg.id, message: 'the model session is not loaded' });
+}
 
 async function load(msg: Extract<ToWorker, { kind: 'load' }>): Promise<void> {
   try {
