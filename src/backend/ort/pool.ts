@@ -79,6 +79,9 @@ export class PoolWorker {
   open(sid: number, init: SessionInit, onLost: (s: PooledSession, code: number) => void): PooledSession {
     const s = new PooledSession(this, sid, onLost);
     this.sessions.set(sid, s);
+    // Work in flight (a load, a run) keeps the process alive; an idle pool does not.
+    this.hold();
+    s.ready.then(() => this.unhold(), () => this.unhold());
     this.post({ kind: 'load', sid, init });
     return s;
   }
@@ -87,8 +90,13 @@ export class PoolWorker {
     if (this.exited) return Promise.reject(new ServerError('UNAVAILABLE', 'model instance is not running'));
     const id = this.nextId++;
     const movable = inputs.map(detachable);
+    this.hold();
     return new Promise<RunResult>((resolve, reject) => {
-      this.pending.set(id, { session: s, resolve, reject });
+      this.pending.set(id, {
+        session: s,
+        resolve: (r) => { this.unhold(); resolve(r); },
+        reject: (e) => { this.unhold(); reject(e); },
+      });
       this.worker.postMessage({ kind: 'run', sid: s.sid, id, inputs: movable, outputNames: [...outputNames] } satisfies ToWorker, transferList(movable));
     });
   }
@@ -136,6 +144,7 @@ export class PoolWorker {
 
   private unhold(): void {
     if (--this.refs === 0 && !this.exited) this.worker.unref();
+    if (this.refs < 0) this.refs = 0;
   }
 
   private receive(msg: FromWorker): void {
