@@ -115,8 +115,9 @@ describe('own HTTP loop', () => {
     const srv = await countingServer();
     try {
       const closed = await runOwnHttp({ target: { url: srv.url }, payload, concurrency: 4, durationMs: 100, timeoutMs: 30_000 });
-      // Every worker sends at t0, so at least one request each, and the first is refused.
-      assert.ok(srv.n() >= 4, `${srv.n()} requests`);
+      // The first worker sends at t0, and the first request is refused. (How many more there are depends on the
+      // machine: a worker that starts after the deadline on a busy one sends nothing.)
+      assert.ok(srv.n() >= 1, `${srv.n()} requests`);
       assert.equal(closed.requests + closed.errors, srv.n());
       assert.equal(closed.errors, srv.refused());
       assert.match(closed.firstError ?? '', /^HTTP 503/);
@@ -138,11 +139,16 @@ describe('own HTTP loop', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      // Each worker's first request outlives the duration; it is given up after timeoutMs and the run returns.
-      const r = await runOwnHttp({ target: { url }, payload, concurrency: 3, durationMs: 20, timeoutMs: 200 });
+      // A request outlives the duration (timeoutMs > durationMs), so each worker that started before the deadline
+      // sends exactly one, which is given up after timeoutMs, and the run returns. (A worker that starts after the
+      // deadline on a busy machine sends none; the first starts at t0.)
+      let received = 0;
+      server.on('request', () => { received++; });
+      const r = await runOwnHttp({ target: { url }, payload, concurrency: 3, durationMs: 1000, timeoutMs: 1500 });
       assert.equal(r.requests, 0);
-      assert.equal(r.errors, 3);
-      assert.match(r.firstError ?? '', /timeout after 200 ms/);
+      assert.ok(r.errors >= 1 && r.errors <= 3, `${r.errors} errors`);
+      assert.equal(r.errors, received, 'one timed-out request per worker that sent, none retried past the deadline');
+      assert.match(r.firstError ?? '', /timeout after 1500 ms/);
     } finally {
       server.closeAllConnections();
       server.close();
