@@ -101,6 +101,11 @@ export interface ModelInfo {
 
 /** The seed's management calls, which name a file; only the V1 adapter uses them. */
 export interface V1Api extends InferenceApi {
+  /**
+   * Like modelMetadata, but the inputs and outputs as the ONNX model declares them: V1 speaks the model file's
+   * shapes (its infer calls pass InferContext.modelShapes), as the seed did.
+   */
+  modelFileMetadata(name: string): ModelMetadataResponse;
   loadModelFile(name: unknown, path: unknown): Promise<void>;
   listModels(): ModelInfo[];
   describeModel(name: string): ModelInfo;

@@ -2,10 +2,11 @@ import { invalidArgument } from '../errors/index.js';
 import { encodedByteLength, type Tensor } from '../tensor/index.js';
 
 /**
- * Rows along the batch dimension. With max_batch_size > 0 every input's dim 0 is the batch and must agree and
- * fit; without batching a request counts as one inference, as in Triton's statistics.
+ * Rows along the batch dimension. With max_batch_size > 0 every input's dim 0 is the batch and must agree, and
+ * fit `limit` when the model has one (an explicit max_batch_size: repository ServingView.batchLimit); without
+ * batching a request counts as one inference, as in Triton's statistics.
  */
-export function requestRows(inputs: readonly Tensor[], maxBatchSize: number): number {
+export function requestRows(inputs: readonly Tensor[], maxBatchSize: number, limit: number | undefined, model: string): number {
   if (maxBatchSize <= 0) return 1;
   let rows: number | undefined;
   for (const t of inputs) {
@@ -14,7 +15,11 @@ export function requestRows(inputs: readonly Tensor[], maxBatchSize: number): nu
     else if (d !== rows) throw invalidArgument(`inputs disagree on the batch size (dim 0): '${inputs[0].name}' has ${rows}, '${t.name}' has ${d}`);
   }
   if (rows === undefined) return 1;
-  if (rows > maxBatchSize) throw invalidArgument(`batch size ${rows} exceeds the model's max_batch_size of ${maxBatchSize}`);
+  if (limit !== undefined && rows > limit) {
+    // Triton's text first (its clients match on it), then where the limit comes from and what to do.
+    throw invalidArgument(`inference request batch-size must be <= ${limit} for '${model}': the request has ${rows} rows; ` +
+      `max_batch_size ${limit} is set in ${model}/config.pbtxt (raise it there, or send fewer rows per request)`);
+  }
   return rows;
 }
 

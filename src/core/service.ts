@@ -62,17 +62,23 @@ export class InferenceService implements V1Api {
       const request = call.decode();
       ctx.trace?.admitted(v.name, v.versionText);
       const settings = checkRequestParameters(request.parameters);
-      validateInputs(request, v.metadata, this.opts.limits);
-      const outputNames = resolveOutputs(request.outputs, v.metadata);
-      rows = requestRows(request.inputs, v.config!.max_batch_size);
+      // Requests are checked in the shapes the client speaks (the config's, or V1's model shapes); the model runs
+      // on its own shapes (config reshape, repository/config/serving-view.ts).
+      const view = v.view!;
+      const meta = ctx.modelShapes ? v.modelMetadata : view.metadata;
+      validateInputs(request, meta, this.opts.limits);
+      const outputNames = resolveOutputs(request.outputs, meta);
+      rows = requestRows(request.inputs, v.config!.max_batch_size, view.batchLimit, v.name);
       const deadline = this.deadline(settings.timeoutUs, ctx, scheduler.opts);
+      const inputs = ctx.modelShapes ? request.inputs : view.toModel(request.inputs);
       ctx.trace?.queued();
       stage = 'scheduled';
       const result = await scheduler.submit({
-        inputs: request.inputs, outputNames, rows, bytes: requestBytes(request.inputs), deadline, signal: ctx.signal,
+        inputs, outputNames, rows, bytes: requestBytes(inputs), deadline, signal: ctx.signal,
       });
       ctx.trace?.executed(result.queueNs, result.batchSize);
-      const outputs = ordered(result.outputs, outputNames);
+      const produced = ordered(result.outputs, outputNames);
+      const outputs = ctx.modelShapes ? produced : view.fromModel(produced);
       const totalNs = Number(process.hrtime.bigint() - started);
       v.stats.recordRequest({ ok: true, totalNs, queueNs: result.queueNs, inputNs: result.run.inputNs, inferNs: result.run.inferNs, outputNs: result.run.outputNs }, rows);
       return { modelName: v.name, modelVersion: v.versionText, id: request.id, outputs };
@@ -118,6 +124,11 @@ export class InferenceService implements V1Api {
     const v = this.registry.resolve(checkModelName(name), checkModelVersion(version));
     const versions = this.registry.versions(name).filter((x) => x.state === 'READY').map((x) => x.versionText);
     return { name, versions, platform: PLATFORM, inputs: v.metadata.inputs, outputs: v.metadata.outputs };
+  }
+
+  modelFileMetadata(name: string): ModelMetadataResponse {
+    const v = this.registry.resolve(checkModelName(name));
+    return { name, versions: [v.versionText], platform: PLATFORM, inputs: v.modelMetadata.inputs, outputs: v.modelMetadata.outputs };
   }
 
   modelConfig(name: string, version?: string): ModelConfig {

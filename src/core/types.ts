@@ -65,6 +65,12 @@ export interface InferContext {
   readonly requestId?: string;
   /** The request's span tree while tracing is on (observability/tracing.ts); the core reports its stages. */
   readonly trace?: InferTraceHooks;
+  /**
+   * The adapter speaks the ONNX model's own shapes rather than the configuration's (V1: the seed served model
+   * files, which know no config dims or reshape). Requests are then checked against the model's inputs and no
+   * reshape is applied either way.
+   */
+  readonly modelShapes?: boolean;
 }
 
 /**

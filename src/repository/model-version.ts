@@ -2,7 +2,7 @@ import type { ModelMetadata, VersionState } from '../core/index.js';
 import type { LoadedModel } from '../backend/index.js';
 import type { Scheduler } from '../scheduler/index.js';
 import { VersionStats } from '../observability/index.js';
-import type { ModelConfig } from './config/index.js';
+import type { ModelConfig, ServingView } from './config/index.js';
 
 /** One version of a model: its state, and once READY its session, scheduler, statistics and effective config. */
 export class ModelVersion {
@@ -13,12 +13,20 @@ export class ModelVersion {
   model: LoadedModel | undefined;
   scheduler: Scheduler | undefined;
   config: ModelConfig | undefined;
+  /** Set with `config`: metadata, batch limit and reshapes as clients see them (config/serving-view.ts). */
+  view: ServingView | undefined;
   private inflight = 0;
   private waiters: (() => void)[] = [];
 
   constructor(readonly name: string, readonly version: number, readonly file: string, readonly stats: VersionStats) {}
 
+  /** Inputs and outputs as the configuration serves them (what V2 metadata reports and requests are checked against). */
   get metadata(): ModelMetadata {
+    return this.view!.metadata;
+  }
+
+  /** Inputs and outputs as the ONNX model itself declares them (the seed's V1 view of a model file). */
+  get modelMetadata(): ModelMetadata {
     return this.model!.metadata;
   }
 

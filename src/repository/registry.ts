@@ -12,6 +12,7 @@ import { scanModel, scanRepository, type ModelSource } from './scan.js';
 import { checkModelName } from '../core/index.js';
 import { confineModelFile } from './paths.js';
 import { SafeLoader } from './safe-load.js';
+import { servingView } from './config/index.js';
 import { readConfig, effectiveConfig, selectVersions, sessionOptions, schedulerOptions, type ServingDefaults } from './serving-config.js';
 
 export interface RegistryLogger {
@@ -282,6 +283,7 @@ export class ModelRegistry {
       const eff = effectiveConfig(src.name, config, v.model.metadata, src.renamedFrom !== undefined);
       for (const w of eff.warnings) log.warn({ model: src.name, version }, w);
       v.config = eff.config;
+      v.view = servingView(eff);
       v.scheduler = new Scheduler(v.model, schedulerOptions(eff.config, this.opts.defaults), stats, this.opts.budget);
       v.state = 'READY';
       v.loadedAt = new Date();

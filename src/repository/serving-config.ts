@@ -1,7 +1,7 @@
 import type { ExecutionProvider, SessionOptions } from '../backend/index.js';
 import type { ModelMetadata } from '../core/index.js';
 import type { SchedulerOptions } from '../scheduler/index.js';
-import { completeConfig, parseModelConfig, type ModelConfig } from './config/index.js';
+import { completeConfig, parseModelConfig, type CompletedModelConfig, type ModelConfig } from './config/index.js';
 import type { ModelSource } from './scan.js';
 
 /** Server-wide defaults that a model's config.pbtxt may override. */
@@ -34,10 +34,11 @@ export function selectVersions(config: ModelConfig | undefined, present: readonl
 }
 
 /** `renamed`: --model-name chose `name`, so a config.pbtxt naming the model otherwise is served as `name`. */
-export function effectiveConfig(name: string, config: ModelConfig | undefined, meta: ModelMetadata, renamed = false): { config: ModelConfig; warnings: string[] } {
+export function effectiveConfig(name: string, config: ModelConfig | undefined, meta: ModelMetadata, renamed = false): CompletedModelConfig {
   if (renamed && config && config.name !== '' && config.name !== name) {
     const done = completeConfig(config.name, config, meta);
     return {
+      ...done,
       config: Object.freeze({ ...done.config, name }),
       warnings: [`config.pbtxt names the model '${config.name}'; served as '${name}' (--model-name)`, ...done.warnings],
     };

@@ -85,7 +85,7 @@ const INPUT: MessageTable<TensorConfig> = [
   value('data_type', (t) => tritonType(t.data_type)),
   value('dims', (t) => [...t.dims]),
   message('reshape', RESHAPE, (t) => t.reshape),
-  fixed('format', 'FORMAT_NONE'),
+  value('format', (t) => t.format ?? 'FORMAT_NONE'),
   fixed('is_shape_tensor', false),
   fixed('allow_ragged_batch', false),
   value('optional', (t) => t.optional ?? false),
@@ -97,7 +97,7 @@ const OUTPUT: MessageTable<TensorConfig> = [
   value('data_type', (t) => tritonType(t.data_type)),
   value('dims', (t) => [...t.dims]),
   message('reshape', RESHAPE, (t) => t.reshape),
-  fixed('label_filename', ''),
+  value('label_filename', (t) => t.label_filename ?? ''),
   fixed('is_shape_tensor', false),
   fixed('is_non_linear_format_io', false, { jsonOnly: true }),
 ];

@@ -54,10 +54,11 @@ function nameOf(r: HttpRequest): string {
 }
 
 /**
- * One V1 inference on an already parsed JSON body. Core checks the name and resolves the model before it calls
- * the decoder, so a body that does not fit counts as a failure of that model.
+ * One V1 inference on an already parsed JSON body, in the model file's own shapes (the seed knew no config.pbtxt,
+ * so a config's dims and reshape do not change what V1 takes and answers). Core checks the name and resolves the
+ * model before it calls the decoder, so a body that does not fit counts as a failure of that model.
  */
 export async function handleV1Infer(api: V1Api, maxElements: number, name: string, body: unknown, ctx: InferContext): Promise<string> {
-  const decode = () => decodeV1Request(body, api.modelMetadata(name), maxElements);
-  return encodeV1Response(await api.infer({ modelName: name, decode }, ctx));
+  const decode = () => decodeV1Request(body, api.modelFileMetadata(name), maxElements);
+  return encodeV1Response(await api.infer({ modelName: name, decode }, { ...ctx, modelShapes: true }));
 }

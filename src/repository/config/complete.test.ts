@@ -77,6 +77,24 @@ void describe('completeConfig without a config file', () => {
 });
 
 void describe('completeConfig with a config file', () => {
+  void test('only a max_batch_size written in config.pbtxt limits a request: completion only sizes batches', () => {
+    assert.equal(complete(undefined).batchLimit, undefined, 'no config file');
+    assert.equal(complete('input [ { name: "features" data_type: TYPE_FP32 dims: [ 30 ] } ]').batchLimit, undefined, 'config without max_batch_size');
+    assert.equal(complete('max_batch_size: 8').batchLimit, 8);
+    assert.equal(complete('max_batch_size: 0', FIXED, 'resnet').batchLimit, undefined, 'no batching: no batch limit');
+  });
+
+  void test('format and label_filename are kept; a label file is reported with a warning (classification is not served)', () => {
+    const { config, warnings } = complete('max_batch_size: 2 input [ { name: "features" data_type: TYPE_FP32 dims: [ 30 ] } ] ' +
+      'output [ { name: "probabilities" data_type: TYPE_FP32 dims: [ 2 ] label_filename: "labels.txt" } ]');
+    assert.equal(config.output[0].label_filename, 'labels.txt');
+    assert.deepEqual(warnings, [
+      "output 'label' of the model is not in config.pbtxt, so it is not served",
+      'output \'probabilities\': label_filename "labels.txt" is reported in the configuration but not read: ' +
+        'onnxserve does not implement the classification extension that uses it',
+    ]);
+  });
+
   void test('a partial config (no tensors, no max_batch_size) is auto-completed and says so', () => {
     const { config, warnings } = complete('instance_group [ { count: 3 kind: KIND_CPU } ]');
     assert.equal(config.max_batch_size, DEFAULT_MAX_BATCH_SIZE);
@@ -104,11 +122,17 @@ void describe('completeConfig with a config file', () => {
     assert.equal(config.dynamic_batching, undefined);
   });
 
-  void test('inputs missing from the config are completed from the model', () => {
+  void test('a config listing fewer inputs than the model has is refused, as Triton does', () => {
     const meta: ModelMetadata = { inputs: [...FRAUD.inputs, { name: 'extra', datatype: 'INT32', shape: [-1, 3] }], outputs: FRAUD.outputs };
-    const { config, warnings } = complete('max_batch_size: 4 input [ { name: "features" data_type: TYPE_FP32 dims: [ 30 ] } ]', meta);
+    contradiction('max_batch_size: 4 input [ { name: "features" data_type: TYPE_FP32 dims: [ 30 ] } ]', meta,
+      "configuration expects 1 inputs, model provides 2: 'extra' is not in config.pbtxt " +
+      '(list every input of the model, or none to take them all from the model)');
+  });
+
+  void test('a config listing no inputs takes them all from the model', () => {
+    const meta: ModelMetadata = { inputs: [...FRAUD.inputs, { name: 'extra', datatype: 'INT32', shape: [-1, 3] }], outputs: FRAUD.outputs };
+    const { config } = complete('max_batch_size: 4 output [ { name: "probabilities" data_type: TYPE_FP32 dims: [ 2 ] } ]', meta);
     assert.deepEqual(config.input.map((t) => [t.name, t.dims]), [['features', [30]], ['extra', [3]]]);
-    assert.deepEqual(warnings, ["input 'extra' is not in config.pbtxt: completed from the model"]);
   });
 
   void test('listing some outputs serves only those, as in Triton', () => {

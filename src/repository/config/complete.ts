@@ -18,6 +18,13 @@ import {
 export interface CompletedModelConfig {
   readonly config: ModelConfig;
   readonly warnings: string[];
+  /**
+   * The largest batch a request may carry, when the config file set max_batch_size; undefined when completion
+   * chose it. Triton enforces whatever the config holds; onnxserve enforces only a limit someone wrote down, so
+   * a model served without a config (the seed's flat layout cannot carry one) takes any number of rows, as the
+   * seed's server did: the auto-completed value only sizes the batcher's batches.
+   */
+  readonly batchLimit: number | undefined;
 }
 
 type Kind = 'input' | 'output';
@@ -38,9 +45,9 @@ export function completeConfig(name: string, partial: ModelConfig | undefined, m
   const batchable = [...meta.inputs, ...meta.outputs].every((t) => t.shape.length > 0 && t.shape[0] === -1);
   const maxBatchSize = resolveMaxBatchSize(partial, autoComplete, batchable, warnings);
 
-  const input = completeTensors('input', given.input, meta.inputs, maxBatchSize, true, partial !== undefined, warnings);
-  const output = completeTensors('output', given.output, meta.outputs, maxBatchSize, given.output.length === 0,
-    partial !== undefined, warnings);
+  if (given.input.length > 0) checkEveryInputListed(given.input, meta.inputs);
+  const input = completeTensors('input', given.input, meta.inputs, maxBatchSize, true, warnings);
+  const output = completeTensors('output', given.output, meta.outputs, maxBatchSize, given.output.length === 0, warnings);
   const config: ModelConfig = {
     ...given,
     name,
@@ -53,7 +60,29 @@ export function completeConfig(name: string, partial: ModelConfig | undefined, m
   // leaves out dynamic_batching asked for requests to run one by one.
   const autoBatch = autoComplete && batchable && !(partial && maxBatchSizeGiven(partial));
   const batching = completeDynamicBatching(given.dynamic_batching, maxBatchSize, autoBatch, warnings);
-  return { config: deepFreeze(batching ? { ...config, dynamic_batching: batching } : config), warnings };
+  for (const t of output) {
+    if (t.label_filename !== undefined) {
+      warnings.push(`output '${t.name}': label_filename "${t.label_filename}" is reported in the configuration but not read: ` +
+        'onnxserve does not implement the classification extension that uses it');
+    }
+  }
+  const batchLimit = partial && maxBatchSizeGiven(partial) && maxBatchSize > 0 ? maxBatchSize : undefined;
+  return { config: deepFreeze(batching ? { ...config, dynamic_batching: batching } : config), warnings, batchLimit };
+}
+
+/**
+ * A config that lists inputs must list every input the model needs: Triton's onnxruntime backend completes
+ * inputs only when the config lists none, and otherwise refuses the model (ValidateInputs: "configuration
+ * expects N inputs, model provides M"). Completing the rest silently would serve a config nobody wrote.
+ */
+function checkEveryInputListed(configured: readonly TensorConfig[], model: readonly TensorSpec[]): void {
+  const listed = new Set(configured.map((t) => t.name));
+  const missing = model.filter((m) => !listed.has(m.name));
+  if (missing.length === 0) return;
+  const expected = configured.filter((t) => t.optional !== true).length;
+  throw new ModelConfigError(`configuration expects ${expected} inputs, model provides ${model.length}: ` +
+    `${missing.map((m) => `'${m.name}'`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not in config.pbtxt ` +
+    '(list every input of the model, or none to take them all from the model)');
 }
 
 function emptyConfig(): ModelConfig {
@@ -80,11 +109,11 @@ function resolveMaxBatchSize(partial: ModelConfig | undefined, autoComplete: boo
 
 /**
  * Configured tensors are checked against the model; model tensors the config leaves out are added when `addMissing`.
- * Inputs are always completed (the model cannot run without them). Outputs are completed only when the config
- * lists none: as in Triton, listing some outputs serves only those.
+ * Inputs are completed when the config lists none (a config listing some must list all: checkEveryInputListed).
+ * Outputs are completed only when the config lists none: as in Triton, listing some outputs serves only those.
  */
 function completeTensors(kind: Kind, configured: readonly TensorConfig[], model: readonly TensorSpec[],
-  maxBatchSize: number, addMissing: boolean, fromFile: boolean, warnings: string[]): TensorConfig[] {
+  maxBatchSize: number, addMissing: boolean, warnings: string[]): TensorConfig[] {
   const byName = new Map(model.map((t) => [t.name, t]));
   const out = configured.map((t) => {
     const spec = byName.get(t.name);
@@ -102,9 +131,7 @@ function completeTensors(kind: Kind, configured: readonly TensorConfig[], model:
       warnings.push(`${kind} '${spec.name}' of the model is not in config.pbtxt, so it is not served`);
       continue;
     }
-    const t = tensorFromModel(kind, spec, maxBatchSize);
-    if (fromFile && configured.length > 0) warnings.push(`${kind} '${spec.name}' is not in config.pbtxt: completed from the model`);
-    out.push(t);
+    out.push(tensorFromModel(kind, spec, maxBatchSize));
   }
   return out;
 }

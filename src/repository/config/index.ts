@@ -16,3 +16,4 @@ export type {
   Accelerator, DynamicBatching, ExecutionAccelerators, InstanceGroup, InstanceKind, ModelConfig, Optimization,
   QueuePolicy, ResponseCache, TensorConfig, TensorReshape, TimeoutAction, VersionPolicy,
 } from './types.js';
+export { servingView, type ServingView } from './serving-view.js';

@@ -180,7 +180,7 @@ void describe('parseModelConfig: unknown fields are warnings', () => {
       'model_warmup [ { name: "w" } ]',
       'input {',
       '  name: "x" data_type: TYPE_FP32 dims: [1]',
-      '  format: FORMAT_NCHW',
+      '  is_shape_tensor: false',
       '}',
       'instance_group [ { kind: KIND_CPU host_policy: "p" } ]',
       'dynamic_batching { priority_levels: 2 default_queue_policy { foo: 1 } }',
@@ -189,7 +189,7 @@ void describe('parseModelConfig: unknown fields are warnings', () => {
     assert.equal(config.input[0].name, 'x');
     assert.deepEqual(warnings, [
       "unknown field 'model_warmup' at 2:1 (ignored)",
-      "unknown field 'input[0].format' at 5:3 (ignored)",
+      "unknown field 'input[0].is_shape_tensor' at 5:3 (ignored)",
       "unknown field 'instance_group[0].host_policy' at 7:35 (ignored)",
       "unknown field 'dynamic_batching.priority_levels' at 8:20 (ignored)",
       "unknown field 'dynamic_batching.default_queue_policy.foo' at 8:62 (ignored)",
@@ -285,6 +285,22 @@ void describe('parseModelConfig: errors name the line and column', () => {
 
   void test('default_model_filename cannot leave the version directory', () => {
     configError('default_model_filename: "../x.onnx"', 'config.pbtxt:1:1: default_model_filename must be a plain file name, found "../x.onnx"');
+  });
+
+  void test('input format and output label_filename', () => {
+    const { config, warnings } = parseModelConfig('input { name: "x" data_type: TYPE_FP32 dims: [3, 224, 224] format: FORMAT_NCHW }\n' +
+      'output { name: "y" data_type: TYPE_FP32 dims: [1000] label_filename: "densenet_labels.txt" }\n' +
+      'output { name: "z" data_type: TYPE_FP32 dims: [1] label_filename: "" }');
+    assert.deepEqual(warnings, []);
+    assert.equal(config.input[0].format, 'FORMAT_NCHW');
+    assert.equal(config.output[0].label_filename, 'densenet_labels.txt');
+    assert.equal(config.output[1].label_filename, undefined, 'an empty label_filename is proto3 for unset');
+    configError('input { name: "x" data_type: TYPE_FP32 dims: [224, 224] format: FORMAT_NHWC }',
+      "config.pbtxt:1:57: input 'x': format FORMAT_NHWC needs 3 dims (without the batch dim), found [224, 224]");
+    configError('input { name: "x" data_type: TYPE_FP32 dims: [1] format: NCHW }',
+      'config.pbtxt:1:57: input[0].format: expected one of FORMAT_NONE, FORMAT_NHWC, FORMAT_NCHW, found NCHW');
+    configError('output { name: "y" data_type: TYPE_FP32 dims: [1] label_filename: "../labels.txt" }',
+      "config.pbtxt:1:52: output 'y': label_filename must be a plain file name, found \"../labels.txt\"");
   });
 
   void test('the file name given is the one reported', () => {

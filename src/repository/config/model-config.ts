@@ -115,9 +115,20 @@ function readTensor(t: Fields, field: 'input' | 'output'): TensorConfig {
   if (field === 'input') {
     const optional = t.bool('optional');
     if (optional !== undefined) tensor.optional = optional;
+    const format = t.enumOf('format', INPUT_FORMATS);
+    // Triton's ValidateModelInput: an image layout names three dims (C, H, W in some order), batch excluded.
+    if (format !== undefined && format !== 'FORMAT_NONE' && dims.length !== 3) {
+      t.ctx.fail(t.pos('format'), `${label}: format ${format} needs 3 dims (without the batch dim), found [${dims.join(', ')}]`);
+    }
+    if (format !== undefined) tensor.format = format;
+  } else {
+    const labels = plainFileName(t, 'label_filename', `${label}: label_filename`);
+    if (labels !== undefined) tensor.label_filename = labels;
   }
   return done(t, tensor);
 }
+
+const INPUT_FORMATS = ['FORMAT_NONE', 'FORMAT_NHWC', 'FORMAT_NCHW'] as const;
 
 const TRITON_TYPES = DATATYPES.map(tritonType);
 
@@ -252,10 +263,18 @@ function readMap(f: Fields, field: string, readValue: (entry: Fields) => string)
 
 /** The model file is opened inside the version directory, so the name must not be able to leave it. */
 function readModelFilename(f: Fields): string | undefined {
-  const name = f.string('default_model_filename');
-  if (name === undefined) return undefined;
+  return plainFileName(f, 'default_model_filename', 'default_model_filename');
+}
+
+/**
+ * A file the config names inside the model's directories (the model file, a label file): a plain name, so it
+ * cannot leave them. An empty label_filename is proto3's "not set".
+ */
+function plainFileName(f: Fields, field: string, label: string): string | undefined {
+  const name = f.string(field);
+  if (name === undefined || (name === '' && field === 'label_filename')) return undefined;
   if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) {
-    f.ctx.fail(f.pos('default_model_filename'), `default_model_filename must be a plain file name, found ${JSON.stringify(name)}`);
+    f.ctx.fail(f.pos(field), `${label} must be a plain file name, found ${JSON.stringify(name)}`);
   }
   return name;
 }

@@ -26,6 +26,8 @@ export const DEFAULT_MAX_BATCH_SIZE = 64;
 export const DEFAULT_INSTANCE_COUNT = 1;
 
 export type InstanceKind = 'KIND_CPU' | 'KIND_GPU' | 'KIND_AUTO';
+/** Triton's ModelInput.Format: the layout of an image input, read by clients (image_client) to preprocess. */
+export type InputFormat = 'FORMAT_NONE' | 'FORMAT_NHWC' | 'FORMAT_NCHW';
 export type TimeoutAction = 'REJECT' | 'DELAY';
 
 export interface TensorReshape {
@@ -41,6 +43,13 @@ export interface TensorConfig {
   readonly reshape?: TensorReshape;
   /** Inputs only: a request may leave it out. */
   readonly optional?: boolean;
+  /** Inputs only: the image layout clients preprocess for; absent is FORMAT_NONE. */
+  readonly format?: InputFormat;
+  /**
+   * Outputs only: a file of class labels in the model's directory (one per line), as Triton's classification
+   * extension reads it; a plain file name.
+   */
+  readonly label_filename?: string;
 }
 
 export type VersionPolicy =
