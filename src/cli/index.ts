@@ -13,7 +13,10 @@ const serve = program
   .command('serve')
   .description('serve every model in a model repository over HTTP (V1 and V2 REST) and gRPC (V2)')
   .option('--config <file>', `JSON file of settings (keys as the flags below); env ONNXSERVE_CONFIG`);
-for (const spec of SETTINGS as readonly SettingSpec[]) serve.addOption(optionFor(spec));
+for (const spec of SETTINGS as readonly SettingSpec[]) {
+  serve.addOption(optionFor(spec));
+  if (spec.type === 'bool' && spec.valued) serve.addOption(new Option(`--no-${spec.flag}`, `same as --${spec.flag}=false`).hideHelp());
+}
 serve.addHelpText('after', '\nPrecedence: command line, then ONNXSERVE_* variables, then --config file, then defaults.');
 serve.action(async (opts: Record<string, unknown>, cmd: Command) => {
   // commander gives a lone `--no-x` option the default true; only what the command line said may override env.
@@ -49,6 +52,10 @@ registerBenchCommand(program);
 function optionFor(spec: SettingSpec): Option {
   const env = envName(spec);
   const dflt = spec.default === undefined ? '' : `, default ${JSON.stringify(spec.default)}`;
+  if (spec.type === 'bool' && spec.valued) {
+    // `--flag` alone, `--flag=false`, `--flag false`; `--no-flag` is added beside it (addNegations).
+    return new Option(`--${spec.flag} [true|false]`, `${spec.help} (env ${env}${dflt})`);
+  }
   if (spec.type === 'bool') {
     // On by default: --no-x turns it off; off by default: --x turns it on.
     return new Option(spec.default === false ? `--${spec.flag}` : `--no-${spec.flag}`, `${spec.help} (env ${env}${dflt})`);

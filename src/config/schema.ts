@@ -14,6 +14,11 @@ export interface SettingSpec {
   readonly help: string;
   readonly choices?: readonly string[];
   readonly min?: number;
+  /**
+   * A bool taken as Triton spells it, `--flag=true|false` (or `--flag` alone for true), besides `--no-flag`: for
+   * flags named after Triton's, so its command lines carry over.
+   */
+  readonly valued?: boolean;
 }
 
 const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
@@ -39,6 +44,8 @@ export const SETTINGS = [
   { key: 'requestTimeoutMs', flag: 'request-timeout-ms', type: 'int', default: 60_000, min: 0, help: 'default per-request timeout (0 = none); V2 "timeout" parameter overrides' },
   { key: 'modelControlMode', flag: 'model-control-mode', type: 'enum', default: 'explicit', choices: ['none', 'explicit', 'poll'], help: "Triton's model control: none = repository fixed at start, explicit = load/unload APIs allowed, poll = repository rescanned every --poll-interval-ms (APIs refused)" },
   { key: 'loadModel', flag: 'load-model', type: 'string', default: '*', help: 'models to load at start, comma-separated ("*" = every model in the repository)' },
+  { key: 'strictReadiness', flag: 'strict-readiness', type: 'bool', default: true, valued: true, help: "Triton's flag: /v2/health/ready and ServerReady report ready only while every model version the server holds is READY (unloaded ones aside); false: ready once start-up is over, whatever failed" },
+  { key: 'exitOnError', flag: 'exit-on-error', type: 'bool', default: false, valued: true, help: "Triton's flag (Triton's default is true): exit with an error when a model fails to load at start; by default the server starts without it, lists it as UNAVAILABLE with the reason and, with --strict-readiness, is not ready" },
   { key: 'pollIntervalMs', flag: 'poll-interval-ms', type: 'int', default: 5000, min: 100, help: 'repository rescan period with --model-control-mode poll' },
   { key: 'adminToken', flag: 'admin-token', type: 'string', default: undefined, help: 'when set, every management route (load, unload, repository index; HTTP and gRPC) needs "Authorization: Bearer <token>"' },
   { key: 'safeLoad', flag: 'safe-load', type: 'bool', default: true, help: 'check each new or changed model file in a short-lived child process first, so a model that crashes the runtime cannot take the server down (--no-safe-load to skip)' },

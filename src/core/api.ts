@@ -14,6 +14,7 @@ export interface ModelMetadataResponse {
 
 export interface RepositoryIndexEntry {
   readonly name: string;
+  /** '' for a model of the repository that is not loaded (Triton lists its name only). */
   readonly version: string;
   readonly state: VersionState;
   readonly reason: string;
@@ -79,7 +80,8 @@ export interface InferenceApi {
    * it (protocol/model-config); nothing reads it back from a wire form.
    */
   modelConfig(name: string, version?: string): ModelConfig;
-  repositoryIndex(readyOnly: boolean): RepositoryIndexEntry[];
+  /** Every model of the repository, loaded or not (Triton's index); `readyOnly`: READY versions only. */
+  repositoryIndex(readyOnly: boolean): Promise<RepositoryIndexEntry[]>;
   /** `parameters`: the request's, as decoded from the wire (checked by core/management.ts). */
   loadModel(name: string, parameters?: ManagementParameters): Promise<void>;
   unloadModel(name: string, parameters?: ManagementParameters): Promise<void>;
@@ -107,6 +109,8 @@ export interface V1Api extends InferenceApi {
    */
   modelFileMetadata(name: string): ModelMetadataResponse;
   loadModelFile(name: unknown, path: unknown): Promise<void>;
+  /** Models with a READY version (the seed's /health count). */
+  readyModelCount(): number;
   listModels(): ModelInfo[];
   describeModel(name: string): ModelInfo;
 }

@@ -38,5 +38,5 @@ void test('versions: empty means the latest; otherwise a positive integer', () =
   assert.equal(checkModelVersion(''), undefined);
   assert.equal(checkModelVersion('3'), '3');
   assert.equal(checkModelVersion('0012'), '0012');
-  for (const v of ['latest', '-1', '1.5', '..', ' 1', '1'.repeat(20)]) refused(() => checkModelVersion(v), /^invalid model version ".*": a version is a positive integer/);
+  for (const v of ['latest', '-1', '1.5', '..', ' 1', '1'.repeat(20)]) refused(() => checkModelVersion(v), /^failed to get model version from specified version string '.*': a version is a positive integer/);
 });

@@ -44,5 +44,7 @@ function badName(name: unknown): ServerError {
 export function checkModelVersion(version: string | undefined): string | undefined {
   if (version === undefined || version === '') return undefined;
   if (VERSION.test(version)) return version;
-  throw invalidArgument(`invalid model version ${JSON.stringify(clip(version, 40))}: a version is a positive integer (or empty for the latest)`);
+  // Triton's text (common.cc GetModelVersionFromString), which its clients match on, then what a version is.
+  throw invalidArgument(`failed to get model version from specified version string '${clip(version, 40)}': ` +
+    'a version is a positive integer (or empty for the latest)');
 }

@@ -19,6 +19,8 @@ export interface ServiceOptions {
   readonly limits: ValidationLimits;
   /** Whether the API may load and unload models (Triton's model control mode). */
   readonly policy: { allowChange(action: 'load' | 'unload'): void };
+  /** Triton's --strict-readiness: ready only while every model version held is READY (registry.allReady). */
+  readonly strictReadiness: boolean;
 }
 
 const PLATFORM = 'onnxruntime_onnx';
@@ -108,7 +110,7 @@ export class InferenceService implements V1Api {
   }
 
   isReady(): boolean {
-    return this.startupDone && !this.draining && this.registry.allReady();
+    return this.startupDone && !this.draining && this.registry.allReady(this.opts.strictReadiness);
   }
 
   isModelReady(name: string, version?: string): boolean {
@@ -135,7 +137,7 @@ export class InferenceService implements V1Api {
     return this.registry.resolve(checkModelName(name), checkModelVersion(version)).config!;
   }
 
-  repositoryIndex(readyOnly: boolean): RepositoryIndexEntry[] {
+  repositoryIndex(readyOnly: boolean): Promise<RepositoryIndexEntry[]> {
     return this.registry.index(readyOnly);
   }
 
@@ -156,6 +158,10 @@ export class InferenceService implements V1Api {
   async loadModelFile(name: unknown, path: unknown): Promise<void> {
     this.opts.policy.allowChange('load');
     await this.registry.loadFile(checkModelName(name), path);
+  }
+
+  readyModelCount(): number {
+    return this.registry.readyCount();
   }
 
   listModels(): ModelInfo[] {

@@ -5,13 +5,15 @@ import { ByteBudget, Scheduler } from '../scheduler/index.js';
 import { VersionStats, type StatsListener } from '../observability/index.js';
 import type { RepositoryIndexEntry } from '../core/index.js';
 import { ModelVersion } from './model-version.js';
-import { scanModel, scanRepository, type ModelSource } from './scan.js';
+import { fileSource, scanModel, scanRepository, signature, type ModelSource } from './scan.js';
+import { configPosition, errorText } from './load-errors.js';
 // Model names become directory and file names: every name a path is built from is checked with core's one rule
 // (core/names.ts), which the API has also applied to what clients send. Core imports this module too; the cycle
 // is harmless because the rule is only called at run time, never while modules load.
 import { checkModelName } from '../core/index.js';
 import { confineModelFile } from './paths.js';
-import { SafeLoader } from './safe-load.js';
+import { SafeLoader, type ProbeResult } from './safe-load.js';
+import { noAvailableVersion, unknownModel, unknownVersion, versionNotReady } from './unknown-model.js';
 import { servingView } from './config/index.js';
 import { readConfig, effectiveConfig, selectVersions, sessionOptions, schedulerOptions, type ServingDefaults } from './serving-config.js';
 
@@ -69,22 +71,45 @@ export class ModelRegistry {
     return this.rootReal;
   }
 
+  /**
+   * Resolves the repository. A repository that is missing or is not a directory is a mistake in the server's
+   * configuration: start-up fails naming it rather than serving zero models (README "Configuration").
+   */
   async init(): Promise<void> {
-    this.rootReal = await realpath(this.opts.root).catch(() => {
-      throw new Error('model repository does not exist or is not readable');
+    const given = this.opts.root;
+    this.rootReal = await realpath(given).catch(() => {
+      throw new Error(`--model-repository ${given} does not exist or is not readable`);
     });
+    if (!(await stat(this.rootReal)).isDirectory()) {
+      throw new Error(`--model-repository ${given} is not a directory (it holds <model>/<version>/model.onnx or <model>.onnx)`);
+    }
     if (this.opts.modelName !== undefined) checkModelName(this.opts.modelName);
   }
 
-  /** Loads the models in the repository (all, or those named); one model failing leaves the others loading. */
-  async loadAll(only?: ReadonlySet<string>): Promise<void> {
+  /**
+   * The models to load at start: all of the repository's, or those named (--load-model), every one of which
+   * must exist: a name the repository lacks is a start-up error, as in Triton, not a server without the model.
+   */
+  async startupSources(only?: ReadonlySet<string>): Promise<ModelSource[]> {
     const all = await this.scan();
-    const sources = [...all.values()].filter((src) => !only || only.has(src.name));
-    // One child process checks every startup file, rather than one per model.
-    await this.safe.check(sources.flatMap((src) => [...src.versions.values()]));
+    const missing = [...(only ?? [])].filter((n) => !all.has(n));
+    if (missing.length > 0) {
+      throw new Error(`--load-model names ${missing.map((n) => `'${n}'`).join(', ')}, not in the model repository ` +
+        `(it has: ${[...all.keys()].sort().join(', ') || 'no models'})`);
+    }
+    return [...all.values()].filter((src) => !only || only.has(src.name));
+  }
+
+  /**
+   * Loads models at start; one model failing leaves the others loading. Each is listed as LOADING as soon as the
+   * call begins, while one child process checks every file (rather than one per model).
+   */
+  async loadAll(sources: readonly ModelSource[]): Promise<void> {
+    const checked = this.safe.check(sources.flatMap((src) => [...src.versions.values()]));
     await Promise.all(sources.map(async (src) => {
-      this.signatures.set(src.name, await signature(src));
-      await this.withLock(src.name, () => this.loadSource(src)).catch(() => undefined);
+      const sig = signature(src);
+      await this.withLock(src.name, () => this.loadSource(src, checked)).catch(() => undefined);
+      this.signatures.set(src.name, await sig);
     }));
   }
 
@@ -156,19 +181,18 @@ export class ModelRegistry {
   /** The version to serve: the requested one, or the latest READY (the default policy is latest). */
   resolve(name: string, version?: string): ModelVersion {
     const record = this.models.get(name);
-    if (!record) throw notFound(`unknown model '${name}'`);
+    if (!record) throw unknownModel(name);
     if (version !== undefined && version !== '') {
-      const v = /^[0-9]{1,9}$/.test(version) ? record.versions.get(Number(version)) : undefined;
-      if (!v) throw notFound(`model '${name}' has no version '${version}'`);
-      if (v.state !== 'READY') throw stateError(v);
+      // Callers pass versions checked by core's rule (core/names.ts checkModelVersion).
+      const v = record.versions.get(Number(version));
+      if (!v) throw unknownVersion(name, version, this.versions(name));
+      if (v.state !== 'READY') throw versionNotReady(v);
       return v;
     }
     let best: ModelVersion | undefined;
     for (const v of record.versions.values()) if (v.state === 'READY' && (!best || v.version > best.version)) best = v;
     if (best) return best;
-    const any = [...record.versions.values()];
-    if (any.length > 0 && any.every((v) => v.reason === 'unloaded')) throw notFound(`model '${name}' is unloaded`);
-    throw new ServerError('UNAVAILABLE', `model '${name}' has no ready version${any[0]?.reason ? ` (${any[0].reason})` : ''}`);
+    throw noAvailableVersion(name, this.versions(name));
   }
 
   versions(name: string): ModelVersion[] {
@@ -179,10 +203,20 @@ export class ModelRegistry {
     return [...this.models.keys()].sort();
   }
 
-  index(readyOnly: boolean): RepositoryIndexEntry[] {
+  /**
+   * Triton's repository index: every model of the repository (scanned now, as Triton does), loaded or not, plus
+   * models served from elsewhere (V1 files); a version per entry with its state and reason. A model never loaded
+   * has no version: Triton lists its name only; onnxserve adds state UNAVAILABLE and reason "not loaded", which
+   * says the same to a reader. `readyOnly`: READY versions only.
+   */
+  async index(readyOnly: boolean): Promise<RepositoryIndexEntry[]> {
+    const onDisk = await this.scan().catch(() => new Map<string, ModelSource>());
+    const names = [...new Set([...onDisk.keys(), ...this.models.keys()])].sort();
     const out: RepositoryIndexEntry[] = [];
-    for (const name of this.names()) {
-      for (const v of this.versions(name)) {
+    for (const name of names) {
+      const versions = this.versions(name);
+      if (versions.length === 0 && !readyOnly) out.push({ name, version: '', state: 'UNAVAILABLE', reason: NOT_LOADED });
+      for (const v of versions) {
         if (readyOnly && v.state !== 'READY') continue;
         out.push({ name, version: v.versionText, state: v.state, reason: v.reason });
       }
@@ -190,10 +224,31 @@ export class ModelRegistry {
     return out;
   }
 
-  /** Every version ever loaded at start is READY (readiness). */
-  allReady(): boolean {
-    for (const r of this.models.values()) for (const v of r.versions.values()) if (v.state === 'LOADING') return false;
+  /** Models with a READY version. */
+  readyCount(): number {
+    let n = 0;
+    for (const r of this.models.values()) if ([...r.versions.values()].some((v) => v.state === 'READY')) n++;
+    return n;
+  }
+
+  /**
+   * Readiness. Strict (Triton's --strict-readiness, the default): every version the server holds is READY, or was
+   * unloaded on request; a loading or failed one makes the server not ready. Otherwise only loads in progress do.
+   */
+  allReady(strict: boolean): boolean {
+    for (const r of this.models.values()) {
+      for (const v of r.versions.values()) {
+        if (v.state === 'LOADING') return false;
+        if (strict && v.state !== 'READY' && v.reason !== 'unloaded') return false;
+      }
+    }
     return true;
+  }
+
+  /** Start-up failures, for --exit-on-error: every version that is not READY, with its reason. */
+  failures(): { name: string; version: string; reason: string }[] {
+    return this.names().flatMap((name) => this.versions(name).filter((v) => v.state !== 'READY')
+      .map((v) => ({ name, version: v.versionText, reason: v.reason })));
   }
 
   async close(): Promise<void> {
@@ -228,7 +283,8 @@ export class ModelRegistry {
     return run;
   }
 
-  private async loadSource(src: ModelSource): Promise<void> {
+  /** `checked`: the start-up check of every file, already running (loadAll); otherwise the chosen files are checked. */
+  private async loadSource(src: ModelSource, checked?: Promise<Map<string, ProbeResult>>): Promise<void> {
     const record = this.models.get(src.name)!;
     const log = this.opts.logger;
     let parsed: ReturnType<typeof readConfig>;
@@ -237,20 +293,28 @@ export class ModelRegistry {
       for (const w of parsed.warnings) log.warn({ model: src.name }, w);
     } catch (e) {
       this.markFailed(record, [...src.versions.keys()], errorText(e));
+      // Where it is wrong, at error level: an operator reads the log, not only the index.
+      log.error({ model: src.name, ...configPosition(e), reason: errorText(e) }, 'model configuration is invalid');
       throw new ServerError('INVALID_ARGUMENT', `model '${src.name}': ${errorText(e)}`);
     }
     const chosen = selectVersions(parsed.config, [...src.versions.keys()]);
     if (chosen.length === 0) {
       this.markFailed(record, [], 'no version found');
+      log.error({ model: src.name, reason: 'no version found' }, 'model has no loadable version');
       throw new ServerError('INVALID_ARGUMENT', `model '${src.name}' has no loadable version`);
     }
-    const checks = await this.safe.check(chosen.map((v) => src.versions.get(v)!));
-    const fresh = await Promise.all(chosen.map((v) => {
-      const probe = checks.get(src.versions.get(v)!);
-      return probe && !probe.ok ? Promise.resolve(this.failedVersion(src, v, probe.error ?? 'model check failed')) : this.loadVersion(src, v, parsed.config);
+    const old = record.versions;
+    // Listed as LOADING from now on (index, V1 list) beside what serves: resolve() only ever picks READY versions.
+    const fresh = chosen.map((n) => new ModelVersion(src.name, n, src.versions.get(n)!, new VersionStats(src.name, String(n), this.opts.statsListener)));
+    const during = new Map(old);
+    for (const v of fresh) if (old.get(v.version)?.state !== 'READY') during.set(v.version, v);
+    record.versions = during;
+    const checks = await (checked ?? this.safe.check(fresh.map((v) => v.file)));
+    await Promise.all(fresh.map((v) => {
+      const probe = checks.get(v.file);
+      return probe && !probe.ok ? this.failVersion(v, probe.error ?? 'model check failed') : this.loadVersion(src, v, parsed.config);
     }));
     const ready = fresh.filter((v) => v.state === 'READY');
-    const old = record.versions;
     if (ready.length === 0) {
       // Nothing new can serve: what serves now goes on serving (promise P3); the failures are only recorded.
       const next = new Map(old);
@@ -270,15 +334,15 @@ export class ModelRegistry {
     await Promise.all(retired.map((v) => v.retire('replaced')));
   }
 
-  private async loadVersion(src: ModelSource, version: number, config: ReturnType<typeof readConfig>['config']): Promise<ModelVersion> {
-    const file = src.versions.get(version)!;
-    const stats = new VersionStats(src.name, String(version), this.opts.statsListener);
-    const v = new ModelVersion(src.name, version, file, stats);
+  private async loadVersion(src: ModelSource, v: ModelVersion, config: ReturnType<typeof readConfig>['config']): Promise<void> {
+    const { file, version, stats } = v;
     const started = performance.now();
     const log = this.opts.logger;
     try {
       const options = sessionOptions(src.name, config, this.opts.defaults);
       v.model = await this.opts.backend.load(file, options);
+      // Listed while it loaded, so a shutdown may have retired it meanwhile: then it must not come to life.
+      if (v.state !== 'LOADING') throw new Error('the server stopped while the model was loading');
       for (const w of v.model.warnings) log.warn({ model: src.name, version }, w);
       const eff = effectiveConfig(src.name, config, v.model.metadata, src.renamedFrom !== undefined);
       for (const w of eff.warnings) log.warn({ model: src.name, version }, w);
@@ -298,16 +362,14 @@ export class ModelRegistry {
       log.error({ model: src.name, version, reason: v.reason }, 'model failed to load');
     }
     this.opts.onLoad?.({ name: src.name, version: String(version), ok: v.state === 'READY', ms: v.loadMs });
-    return v;
   }
 
-  private failedVersion(src: ModelSource, version: number, reason: string): ModelVersion {
-    const v = new ModelVersion(src.name, version, src.versions.get(version)!, new VersionStats(src.name, String(version)));
+  private failVersion(v: ModelVersion, reason: string): Promise<void> {
     v.state = 'UNAVAILABLE';
     v.reason = errorText(reason);
-    this.opts.logger.error({ model: src.name, version, reason: v.reason }, 'model refused by the safe-load check');
-    this.opts.onLoad?.({ name: src.name, version: String(version), ok: false, ms: 0 });
-    return v;
+    this.opts.logger.error({ model: v.name, version: v.version, reason: v.reason }, 'model refused by the safe-load check');
+    this.opts.onLoad?.({ name: v.name, version: v.versionText, ok: false, ms: 0 });
+    return Promise.resolve();
   }
 
   private markFailed(record: ModelRecord, versions: number[], reason: string): void {
@@ -321,33 +383,5 @@ export class ModelRegistry {
   }
 }
 
-/** What a model looks like on disk: its versions' files (size, mtime) and its config text. */
-async function signature(src: ModelSource): Promise<string> {
-  const parts: string[] = [src.configText ?? ''];
-  for (const [v, file] of [...src.versions.entries()].sort((a, b) => a[0] - b[0])) {
-    const st = await stat(file).catch(() => undefined);
-    parts.push(`${v}:${file}:${st?.size}:${st?.mtimeMs}`);
-  }
-  return parts.join('|');
-}
-
-function fileSource(name: string, file: string, root: string): ModelSource {
-  return { name, layout: 'flat', dir: root, versions: new Map([[1, file]]) };
-}
-
-function stateError(v: ModelVersion): ServerError {
-  if (v.reason === 'unloaded') return notFound(`model '${v.name}' version ${v.version} is unloaded`);
-  return new ServerError('UNAVAILABLE', `model '${v.name}' version ${v.version} is ${v.state}${v.reason ? `: ${v.reason}` : ''}`);
-}
-
-/**
- * Load errors reach clients through the index: strip what ORT adds about itself (its C++ source locations and
- * function signatures) and shorten absolute paths to their last two segments.
- */
-function errorText(e: unknown): string {
-  const text = e instanceof Error ? e.message : String(e);
-  return text
-    .replace(/\S+\.(?:cc|cpp|h):\d+\s+(?:[\w:<>~]+\([^)]*\)\s*(?:const\s*)?)?/g, '')
-    .replace(/(?:\/[^\s'":]+)+/g, (p) => p.split('/').slice(-2).join('/'))
-    .slice(0, 500);
-}
+/** The reason the index gives a model of the repository that was never loaded (explicit mode, --load-model). */
+const NOT_LOADED = 'not loaded';

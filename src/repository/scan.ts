@@ -135,3 +135,18 @@ async function isDir(p: string): Promise<boolean> {
     return false;
   }
 }
+
+/** What a model looks like on disk: its versions' files (size, mtime) and its config text (poll mode's change test). */
+export async function signature(src: ModelSource): Promise<string> {
+  const parts: string[] = [src.configText ?? ''];
+  for (const [v, file] of [...src.versions.entries()].sort((a, b) => a[0] - b[0])) {
+    const st = await stat(file).catch(() => undefined);
+    parts.push(`${v}:${file}:${st?.size}:${st?.mtimeMs}`);
+  }
+  return parts.join('|');
+}
+
+/** A model file named through the V1 API, served as version 1. */
+export function fileSource(name: string, file: string, root: string): ModelSource {
+  return { name, layout: 'flat', dir: root, versions: new Map([[1, file]]) };
+}

@@ -36,13 +36,3 @@ export function noAvailableVersion(name: string, versions: readonly ModelVersion
   const detail = first ? ` (version ${first.version} is ${first.state}${first.reason ? `: ${first.reason}` : ''})` : '';
   return new ServerError('UNAVAILABLE', `${text}${detail}`);
 }
-
-/**
- * Triton's text for a version string that is not a number (common.cc GetModelVersionFromString), with what a
- * version is.
- */
-export function badVersionString(version: string): ServerError {
-  const shown = version.length > 40 ? `${version.slice(0, 40)}…` : version;
-  return new ServerError('INVALID_ARGUMENT', `failed to get model version from specified version string '${shown}': ` +
-    'a version is a positive integer (or empty for the latest)');
-}

@@ -25,11 +25,18 @@ export class ManagementPolicy {
     }
   }
 
-  /** Throws PERMISSION_DENIED when the model control mode does not allow loading or unloading through the API. */
+  /**
+   * Refuses loading and unloading through the API unless the model control mode is explicit. Triton answers
+   * UNAVAILABLE (HTTP 503) with one text for both other modes (model_repository_manager.cc), which its clients
+   * and QA tests match on; onnxserve's detail follows it.
+   */
   allowChange(action: 'load' | 'unload'): void {
-    if (this.mode !== 'explicit') {
-      throw new ServerError('PERMISSION_DENIED', `model ${action} through the API is not allowed with --model-control-mode ${this.mode}`);
-    }
+    if (this.mode === 'explicit') return;
+    const why = this.mode === 'poll'
+      ? 'the server rescans the model repository (--model-control-mode poll): change the repository instead'
+      : 'the model repository is fixed at start (--model-control-mode none)';
+    throw new ServerError('UNAVAILABLE', `explicit model load / unload is not allowed if polling is enabled: model ${action} ` +
+      `refused, ${why}; start with --model-control-mode explicit to load and unload through the API`);
   }
 }
 

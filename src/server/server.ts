@@ -65,15 +65,25 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       inProcessModels: (config.inProcessModels ?? '').split(',').map((n) => n.trim()).filter(Boolean),
     },
   });
-  await registry.init();
+  const only = config.loadModel.trim() === '*' ? undefined : new Set(config.loadModel.split(',').map((n) => n.trim()).filter(Boolean));
+  let sources: Awaited<ReturnType<ModelRegistry['startupSources']>>;
+  try {
+    // A repository that is not there, or --load-model naming a model it lacks, fails the start: not a ready server
+    // without the models it was asked for.
+    await registry.init();
+    sources = await registry.startupSources(only);
+  } catch (e) {
+    await obs.close();
+    throw e;
+  }
   // Models load (check child, worker threads, sessions: other processes and threads) while this thread imports
   // and starts the listeners: cold start is the longer of the two, not their sum.
-  const only = config.loadModel.trim() === '*' ? undefined : new Set(config.loadModel.split(',').map((n) => n.trim()).filter(Boolean));
-  const loading = registry.loadAll(only).catch((e: unknown) => logger.error({ err: e }, 'model repository scan failed'));
+  const loading = registry.loadAll(sources).catch((e: unknown) => logger.error({ err: e }, 'model repository scan failed'));
   obs.attach(registry);
   const policy = new ManagementPolicy(config.adminToken, config.modelControlMode as ModelControlMode);
   const service = new InferenceService(registry, {
     name: 'onnxserve', version: packageVersion(), extensions: EXTENSIONS, limits: { maxElements: config.maxElements }, policy,
+    strictReadiness: config.strictReadiness,
   });
 
   const { createHttpApp } = await import('./http-app.js');
@@ -103,11 +113,13 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     options.signal!.addEventListener('abort', () => resolve(), { once: true });
   });
   await (stopped ? Promise.race([loading, stopped]) : loading);
-  const becameReady = !options.signal?.aborted;
+  const failed = options.signal?.aborted ? [] : registry.failures();
+  if (failed.length > 0) logger.error({ failed, exitOnError: config.exitOnError }, `${failed.length} model version(s) failed to load at start`);
+  const becameReady = !options.signal?.aborted && !(config.exitOnError && failed.length > 0);
   if (becameReady) {
     if (config.modelControlMode === 'poll') registry.startPolling(config.pollIntervalMs);
     service.markStarted();
-    logger.info({ ms: Math.round(performance.now() - started), models: registry.index(true).length }, 'server ready');
+    logger.info({ ms: Math.round(performance.now() - started), models: registry.readyCount(), ready: service.isReady() }, 'server ready');
   }
 
   let closing: Promise<void> | undefined;
@@ -117,6 +129,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     closing ??= shutdown({ app, grpc, registry, service, logger, loading }, { ...opts, drainDelayMs: delay }).finally(() => obs.close());
     return closing;
   };
+  if (config.exitOnError && failed.length > 0) {
+    // Triton's --exit-on-error: a failed start-up model stops the server instead of serving without it.
+    await close();
+    throw new Error(`${failed.map((f) => `'${f.name}' version ${f.version}`).join(', ')} failed to load at start ` +
+      `(${failed[0].reason}); --exit-on-error is set`);
+  }
   return { httpPort, grpcPort: grpc?.port, metricsPort, service, registry, logger, close };
 }
 

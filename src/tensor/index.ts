@@ -5,3 +5,4 @@ export {
   encodeTensorBytes, frameBytesElements, type TensorLayout,
 } from './binary.js';
 export { fp16ToNumber, numberToFp16 } from './fp16.js';
+export { parseExact } from './json-exact.js';

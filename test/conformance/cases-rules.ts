@@ -126,8 +126,8 @@ export function ruleCases(get: GetCtx): void {
 
   test('model versions: a positive integer (or none for the latest)', async () => {
     for (const version of ['latest', '-1', '1.0']) {
-      fails(await infer({}, 'mlp', version), 'INVALID_ARGUMENT', /invalid model version .*: a version is a positive integer/);
-      fails(await get().client.modelMetadata('mlp', version), 'INVALID_ARGUMENT', /invalid model version/);
+      fails(await infer({}, 'mlp', version), 'INVALID_ARGUMENT', /^failed to get model version from specified version string '.*': a version is a positive integer/);
+      fails(await get().client.modelMetadata('mlp', version), 'INVALID_ARGUMENT', /^failed to get model version from specified version string/);
     }
     answersMlp(await infer({}, 'mlp', '1'), 'version 1');
   });

@@ -1,7 +1,7 @@
 import { checkModelName, type InferContext, type V1Api } from '../../core/index.js';
 import { invalidArgument } from '../../errors/index.js';
 import type { HttpRequest, HttpRoute } from '../http/index.js';
-import { parseJson } from '../json-data/index.js';
+import { decodeExactly, parseJson } from '../json-data/index.js';
 import { decodeV1Request, encodeV1Response } from './codec.js';
 
 export interface V1RoutesOptions {
@@ -41,10 +41,10 @@ export function v1RestRoutes(opts: V1RoutesOptions): HttpRoute[] {
     { ...base, method: 'POST', path: '/v1/models/:name/infer', endpoint: 'infer',
       body: { accept: 'json', limit: opts.maxBodyBytes, limitFlag: '--max-json-body-bytes' },
       summary: 'Inference on rows ([[...]]) or named inputs', handle: async (r) => ({
-        body: await handleV1Infer(api, opts.maxElements, nameOf(r), parseJson(r.body), r.ctx),
+        body: await handleV1Infer(api, opts.maxElements, nameOf(r), parseJson(r.body), r.ctx, r.body),
       }) },
     { ...base, method: 'GET', path: '/health', endpoint: 'health', summary: "The seed's health check",
-      handle: () => ({ body: { status: api.isReady() ? 'healthy' : 'starting', models: api.repositoryIndex(true).length } }) },
+      handle: () => ({ body: { status: api.isReady() ? 'healthy' : 'starting', models: api.readyModelCount() } }) },
   ];
 }
 
@@ -58,7 +58,9 @@ function nameOf(r: HttpRequest): string {
  * so a config's dims and reshape do not change what V1 takes and answers). Core checks the name and resolves the
  * model before it calls the decoder, so a body that does not fit counts as a failure of that model.
  */
-export async function handleV1Infer(api: V1Api, maxElements: number, name: string, body: unknown, ctx: InferContext): Promise<string> {
-  const decode = () => decodeV1Request(body, api.modelFileMetadata(name), maxElements);
+export async function handleV1Infer(api: V1Api, maxElements: number, name: string, body: unknown, ctx: InferContext,
+  bytes?: Buffer): Promise<string> {
+  // `bytes`: the body as received, read again exactly if it holds an INT64 beyond 2^53 (decodeExactly).
+  const decode = () => decodeExactly(body, bytes, (b) => decodeV1Request(b, api.modelFileMetadata(name), maxElements));
   return encodeV1Response(await api.infer({ modelName: name, decode }, { ...ctx, modelShapes: true }));
 }

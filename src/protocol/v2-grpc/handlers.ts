@@ -97,7 +97,7 @@ function repositoryHandlers(api: InferenceApi, opts: HandlerOptions): UntypedSer
   return {
     RepositoryIndex: unary('RepositoryIndex', log, async (req, call) => {
       await authorize(opts, call.metadata);
-      return { models: api.repositoryIndex(req.ready === true).map((m) => ({ ...m })) };
+      return { models: (await api.repositoryIndex(req.ready === true)).map((m) => ({ ...m })) };
     }),
     RepositoryModelLoad: unary('RepositoryModelLoad', log, async (req, call) => {
       await authorize(opts, call.metadata);

@@ -102,7 +102,7 @@ class FakeApi implements InferenceApi {
       instance_group: [{ name: `${name}_0`, kind: 'KIND_CPU', count: 1 }], parameters: {},
     };
   }
-  repositoryIndex() { return [{ name: 'echo', version: '1', state: 'READY' as const, reason: '' }]; }
+  async repositoryIndex() { return [{ name: 'echo', version: '1', state: 'READY' as const, reason: '' }]; }
   async loadModel(name: string, parameters?: ManagementParameters) {
     checkLoadParameters(parameters);
     this.loaded.push(name);

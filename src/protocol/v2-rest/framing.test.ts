@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { ModelMetadataResponse } from '../../core/index.js';
 import { isServerError } from '../../errors/index.js';
 import type { Datatype } from '../../tensor/index.js';
-import { checkJsonDepth, parseJson, parseOptionalJsonObject, rawRequest, splitBody } from './framing.js';
+import { checkJsonDepth, decodeExactly, parseJson, parseOptionalJsonObject, rawRequest, splitBody } from './framing.js';
 import { decodeInferRequest } from './json-codec.js';
 
 function assertInvalid(fn: () => unknown, message: RegExp): void {
@@ -19,7 +19,7 @@ void describe('splitBody', () => {
   const json = Buffer.from('{"inputs":[]}');
 
   void test('without Inference-Header-Content-Length the whole body is JSON', () => {
-    assert.deepEqual(splitBody(json, undefined), { header: { inputs: [] }, binary: undefined, raw: false });
+    assert.deepEqual(splitBody(json, undefined), { header: { inputs: [] }, binary: undefined, raw: false, headerBytes: json });
   });
   void test('with it, the first N bytes are JSON and the rest binary', () => {
     const body = Buffer.concat([json, Buffer.from([1, 2, 3])]);
@@ -37,7 +37,7 @@ void describe('splitBody', () => {
   });
   void test('length 0 is a raw binary request', () => {
     const body = Buffer.from([1, 2, 3, 4]);
-    assert.deepEqual(splitBody(body, '0'), { header: undefined, binary: body, raw: true });
+    assert.deepEqual(splitBody(body, '0'), { header: undefined, binary: body, raw: true, headerBytes: undefined });
   });
   void test('an empty body, malformed JSON, and JSON that is not an object are 400s', () => {
     assertInvalid(() => splitBody(Buffer.alloc(0), undefined), /request body is empty/);
@@ -119,5 +119,41 @@ void describe('raw binary requests', () => {
     const req = decodeRaw(Buffer.from('hello'), meta('BYTES', [-1, 1]), 4);
     assert.deepEqual(req.inputs[0].shape, [1, 1]);
     assert.deepEqual(req.inputs[0].data, ['hello']);
+  });
+});
+
+void describe('decodeExactly: INT64/UINT64 beyond 2^53 as JSON numbers, read exactly', () => {
+  const decode = (text: string) => {
+    const bytes = Buffer.from(text);
+    let calls = 0;
+    const req = decodeExactly(parseJson(bytes), bytes, (h) => {
+      calls++;
+      return decodeInferRequest(h, undefined, 'm', undefined, { maxElements: 100 });
+    });
+    return { req, calls };
+  };
+  const body = (datatype: string, data: string) => `{"inputs":[{"name":"a","datatype":"${datatype}","shape":[3],"data":${data}}]}`;
+
+  void test('every digit is kept, as tritonclient sends them and Triton reads them', () => {
+    const { req, calls } = decode(body('INT64', '[9007199254740993,-9223372036854775808,9223372036854775807]'));
+    assert.deepEqual([...(req.inputs[0].data as BigInt64Array)], [9007199254740993n, -9223372036854775808n, 9223372036854775807n]);
+    assert.equal(calls, 2, 'read twice: JSON.parse, then exactly');
+    const u = decode(body('UINT64', '[18446744073709551615,0,1]')).req;
+    assert.deepEqual([...(u.inputs[0].data as BigUint64Array)], [18446744073709551615n, 0n, 1n]);
+  });
+
+  void test('the common case is read once; other datatypes in the same body take the exact reading too', () => {
+    assert.equal(decode(body('INT64', '[1,2,3]')).calls, 1);
+    assert.equal(decode(body('FP32', '[1.5,100000000000000000000,3]')).calls, 1, 'a large float is no reason to read again');
+    const mixed = decode('{"inputs":[{"name":"a","datatype":"INT64","shape":[1],"data":[9007199254740993]},' +
+      '{"name":"b","datatype":"FP64","shape":[1],"data":[100000000000000000000]}],"parameters":{"big":9007199254740993}}').req;
+    assert.deepEqual([...(mixed.inputs[1].data as Float64Array)], [1e20]);
+    assert.equal(mixed.parameters?.get('big'), 9007199254740993n);
+  });
+
+  void test('a value that is still not exact (exponent or fraction) is refused, naming what to send', () => {
+    assertInvalid(() => decode(body('INT64', '[1e17,2,3]')), /element 0 \(100000000000000000\) is an integer beyond 2\^53 .* all their digits/);
+    assertInvalid(() => decode(body('INT64', '[9007199254740993.0,2,3]')), /element 0 .* beyond 2\^53/);
+    assertInvalid(() => decode(body('INT64', '[9223372036854775808,2,3]')), /a value in \[-9223372036854775808, 9223372036854775807\]/);
   });
 });

@@ -5,9 +5,10 @@
  * protections fastify would give are redone here: nesting depth and prototype-poisoning keys.
  */
 import type { ModelMetadataResponse } from '../../core/index.js';
-import { datatypeInfo, frameBytesElements } from '../../tensor/index.js';
+import { datatypeInfo, frameBytesElements, parseExact } from '../../tensor/index.js';
 import { invalidArgument } from '../../errors/index.js';
 import { clip, isPlainObject } from './parameters.js';
+import { InexactInteger } from './json-data.js';
 
 /** Deepest JSON accepted before parsing (Triton refuses > 100; an inference header needs far less). */
 export const MAX_HEADER_DEPTH = 64;
@@ -20,6 +21,8 @@ export interface SplitBody {
   readonly binary: Buffer | undefined;
   /** Inference-Header-Content-Length: 0 — the whole body is the single input's tensor data. */
   readonly raw: boolean;
+  /** The JSON header's bytes, for reading them again exactly (decodeExactly); undefined for a raw request. */
+  readonly headerBytes: Buffer | undefined;
 }
 
 /**
@@ -29,14 +32,15 @@ export interface SplitBody {
 export function splitBody(body: Buffer, headerLengthHeader: string | undefined): SplitBody {
   if (headerLengthHeader === undefined) {
     if (body.length === 0) throw invalidArgument('request body is empty; expected a JSON inference request');
-    return { header: parseJsonObject(body), binary: undefined, raw: false };
+    return { header: parseJsonObject(body), binary: undefined, raw: false, headerBytes: body };
   }
   const n = parseHeaderLength(headerLengthHeader);
   if (n > body.length) {
     throw invalidArgument(`Inference-Header-Content-Length ${n} exceeds the body length ${body.length}`);
   }
-  if (n === 0) return { header: undefined, binary: body, raw: true };
-  return { header: parseJsonObject(body.subarray(0, n)), binary: body.subarray(n), raw: false };
+  if (n === 0) return { header: undefined, binary: body, raw: true, headerBytes: undefined };
+  const headerBytes = body.subarray(0, n);
+  return { header: parseJsonObject(headerBytes), binary: body.subarray(n), raw: false, headerBytes };
 }
 
 function parseHeaderLength(v: string): number {
@@ -49,8 +53,8 @@ function parseHeaderLength(v: string): number {
 }
 
 /** Parses a body that must be one JSON object (every V2 request body is). */
-export function parseJsonObject(bytes: Buffer): Record<string, unknown> {
-  const value = parseJson(bytes);
+export function parseJsonObject(bytes: Buffer, exact = false): Record<string, unknown> {
+  const value = parseJson(bytes, exact);
   if (!isPlainObject(value)) throw invalidArgument('request body must be a JSON object');
   return value;
 }
@@ -61,18 +65,34 @@ export function parseOptionalJsonObject(body: Buffer | undefined): Record<string
   return parseJsonObject(body);
 }
 
-export function parseJson(bytes: Buffer): unknown {
+/** `exact`: integer literals beyond 2^53 become bigints (tensor/json-exact.ts); see decodeExactly. */
+export function parseJson(bytes: Buffer, exact = false): unknown {
   checkJsonDepth(bytes, MAX_HEADER_DEPTH);
   const text = bytes.toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = exact ? parseExact(text) : JSON.parse(text);
   } catch (e) {
     // V8's message quotes a snippet of the client's own input and a position; nothing of ours.
     throw invalidArgument(`could not parse request body as JSON: ${clip(e instanceof Error ? e.message : String(e), 200)}`);
   }
   rejectPoisonedKeys(text, value);
   return value;
+}
+
+/**
+ * Decodes a body JSON.parse already read; if the decoder met an INT64/UINT64 element JSON.parse may have rounded
+ * (InexactInteger), reads the same bytes again exactly and decodes that. tritonclient sends 64-bit integers as
+ * JSON numbers with every digit and Triton reads them exactly; here the common case still costs one JSON.parse
+ * and nothing more, and only a body with such an element is read twice.
+ */
+export function decodeExactly<T>(parsed: unknown, bytes: Buffer | undefined, decode: (value: unknown) => T): T {
+  try {
+    return decode(parsed);
+  } catch (e) {
+    if (!(e instanceof InexactInteger) || bytes === undefined) throw e;
+  }
+  return decode(parseJson(bytes, true));
 }
 
 const FEW_OPENERS = 4096;

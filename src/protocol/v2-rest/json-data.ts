@@ -6,8 +6,21 @@
 import {
   allocate, datatypeInfo, fp16ToNumber, isStringData, type Datatype, type NumericArray, type Tensor, type TensorData,
 } from '../../tensor/index.js';
-import { invalidArgument } from '../../errors/index.js';
+import { invalidArgument, ServerError } from '../../errors/index.js';
 import { describe } from './parameters.js';
+
+/**
+ * An INT64/UINT64 element that JSON.parse may have rounded (an integer beyond 2^53). Bodies are read with
+ * JSON.parse, which is fast and right for every other value; a decoder that meets such an element throws this,
+ * and the body is read again exactly (framing.ts decodeExactly), where the element is a bigint with all its
+ * digits. Only an element still inexact then (written with an exponent or fraction) reaches the client.
+ */
+export class InexactInteger extends ServerError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+    this.name = 'InexactInteger';
+  }
+}
 
 /** Nested `data` deeper than this is refused (rank is tiny in practice; deep nesting is an attack, Triton #10). */
 export const MAX_DATA_DEPTH = 32;
@@ -95,7 +108,8 @@ type Fill = (where: string, datatype: Datatype, row: unknown[], out: NumericArra
 const fillFloats: Fill = (where, _datatype, row, out, offset) => {
   for (let i = 0; i < row.length; i++) {
     const v = row[i];
-    out[offset + i] = typeof v === 'number' ? v : specialFloat(where, offset + i, v);
+    // A bigint: an integer literal beyond 2^53 from the exact reading (decodeExactly), as Number would round it.
+    out[offset + i] = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : specialFloat(where, offset + i, v);
   }
 };
 
@@ -126,8 +140,8 @@ const fillInts: Fill = (where, datatype, row, out, offset) => {
 };
 
 /**
- * JSON.parse rounds integers beyond 2^53 without telling anyone, so a number outside the safe range may already
- * be wrong: refuse it. Exact 64-bit values travel as decimal strings (or binary).
+ * 64-bit integers: JSON numbers (exact: a number beyond 2^53 sends the body to the exact reader, InexactInteger),
+ * bigints from that reader, or decimal strings.
  */
 const fillBigInts: Fill = (where, datatype, row, out, offset) => {
   const big = out as BigInt64Array | BigUint64Array;
@@ -136,10 +150,12 @@ const fillBigInts: Fill = (where, datatype, row, out, offset) => {
     const v = row[i];
     let b: bigint;
     if (typeof v === 'number' && Number.isSafeInteger(v)) b = BigInt(v);
+    else if (typeof v === 'bigint') b = v;
     else if (typeof v === 'string' && DECIMAL.test(v)) b = BigInt(v);
     else if (typeof v === 'number' && Number.isInteger(v)) {
-      throw invalidArgument(`${where}: element ${offset + i} (${v}) is beyond 2^53 and JSON numbers that large may have ` +
-        `been rounded; send ${datatype} values beyond 2^53 as decimal strings (e.g. "9007199254740993") or as binary data`);
+      throw new InexactInteger(`${where}: element ${offset + i} (${v}) is an integer beyond 2^53 written in a form that ` +
+        `cannot be read exactly; write ${datatype} values with all their digits (e.g. 9007199254740993), as decimal ` +
+        'strings, or as binary data');
     } else throw badElement(where, offset + i, v, `an integer (or a decimal string) for ${datatype}`);
     if (b < min || b > max) throw badElement(where, offset + i, v, `a value in [${min}, ${max}] for ${datatype}`);
     big[offset + i] = b;

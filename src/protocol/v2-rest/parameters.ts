@@ -21,7 +21,8 @@ export function decodeParameters(v: unknown, where: string): ParameterMap | unde
   const out: ParameterMap = new Map();
   for (const key of Object.keys(v)) {
     const value = v[key];
-    if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) {
+    // A bigint: an integer beyond 2^53 from the exact reading of the body (framing.ts decodeExactly).
+    if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'bigint' || (typeof value === 'number' && Number.isFinite(value))) {
       out.set(key, value);
     } else {
       throw invalidArgument(`${where}: parameter '${clip(key)}' must be a string, number or boolean, got ${describe(value)}`);

@@ -48,7 +48,7 @@ class FakeApi implements InferenceApi {
     return META;
   }
   modelConfig(): ModelConfig { return CONFIG; }
-  repositoryIndex(readyOnly: boolean) { return [{ name: 'double', version: '1', state: 'READY' as const, reason: readyOnly ? 'r' : '' }]; }
+  async repositoryIndex(readyOnly: boolean) { return [{ name: 'double', version: '1', state: 'READY' as const, reason: readyOnly ? 'r' : '' }]; }
   async loadModel(name: string, parameters?: ManagementParameters) {
     checkLoadParameters(parameters);
     this.loads.push(`load ${name}`);

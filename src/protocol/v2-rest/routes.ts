@@ -12,7 +12,7 @@ import {
 import { invalidArgument, ServerError } from '../../errors/index.js';
 import type { HttpRequest, HttpRoute } from '../http/index.js';
 import { modelConfigJson } from '../model-config/index.js';
-import { HEADER_LENGTH, parseOptionalJsonObject, rawRequest, splitBody } from './framing.js';
+import { decodeExactly, HEADER_LENGTH, parseOptionalJsonObject, rawRequest, splitBody } from './framing.js';
 import { decodeInferRequest, encodeInferResponse } from './json-codec.js';
 import { clip, describe, isPlainObject } from './parameters.js';
 
@@ -120,19 +120,22 @@ function decodeV2Body(opts: V2RestOptions, model: string, version: string | unde
   if (binary === undefined && body.length > (opts.maxJsonBodyBytes ?? opts.maxBodyBytes)) {
     throw new ServerError('PAYLOAD_TOO_LARGE', `JSON inference body of ${body.length} bytes exceeds the limit of ${opts.maxJsonBodyBytes} bytes (--max-json-body-bytes); send large tensors as binary data`);
   }
-  return decodeInferRequest(header, binary, model, version, { maxElements: opts.maxElements });
+  return decodeExactly(header, split.headerBytes, (h) => decodeInferRequest(h, binary, model, version, { maxElements: opts.maxElements }));
 }
 
 function repositoryRoutes(api: InferenceApi): HttpRoute[] {
   const post = { method: 'POST', protocol: 'v2-rest', endpoint: 'repository', body: MANAGEMENT_BODY } as const;
   return [
-    { ...post, path: '/v2/repository/index', management: 'read', summary: 'Repository index', handle: (r) => {
+    { ...post, path: '/v2/repository/index', management: 'read', summary: 'Repository index', handle: async (r) => {
       const body = parseOptionalJsonObject(r.body);
       const ready = body.ready;
       if (ready !== undefined && typeof ready !== 'boolean') {
         throw invalidArgument(`repository index: 'ready' must be true or false, got ${describe(ready)}`);
       }
-      return { body: api.repositoryIndex(ready === true).map((e) => ({ name: e.name, version: e.version, state: e.state, reason: e.reason })) };
+      // Triton's JSON (tritonserver.cc TRITONSERVER_ServerModelIndex): version and reason only when there is one.
+      return { body: (await api.repositoryIndex(ready === true)).map((e) => ({
+        name: e.name, ...(e.version ? { version: e.version } : {}), state: e.state, ...(e.reason ? { reason: e.reason } : {}),
+      })) };
     } },
     { ...post, path: '/v2/repository/models/:model/load', management: 'load', summary: 'Load or reload a model', handle: async (r) => {
       const { model } = modelParams(r);

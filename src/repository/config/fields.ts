@@ -10,6 +10,8 @@ import type { PbField, PbMessage, PbValue, Position } from './pbtxt.js';
  * reason the message names the file as given (repository-relative), never an absolute path.
  */
 export class ModelConfigError extends ServerError {
+  /** The file as given (repository-relative), when the error has a position in it. */
+  readonly file: string | undefined;
   readonly line: number | undefined;
   readonly column: number | undefined;
   readonly reason: string;
@@ -17,6 +19,7 @@ export class ModelConfigError extends ServerError {
   constructor(reason: string, where?: { file: string; pos: Position }) {
     super('INVALID_ARGUMENT', where ? `${where.file}:${where.pos.line}:${where.pos.column}: ${reason}` : reason);
     this.name = 'ModelConfigError';
+    this.file = where?.file;
     this.line = where?.pos.line;
     this.column = where?.pos.column;
     this.reason = reason;

@@ -298,9 +298,9 @@ void describe('parseModelConfig: errors name the line and column', () => {
     configError('input { name: "x" data_type: TYPE_FP32 dims: [224, 224] format: FORMAT_NHWC }',
       "config.pbtxt:1:57: input 'x': format FORMAT_NHWC needs 3 dims (without the batch dim), found [224, 224]");
     configError('input { name: "x" data_type: TYPE_FP32 dims: [1] format: NCHW }',
-      'config.pbtxt:1:57: input[0].format: expected one of FORMAT_NONE, FORMAT_NHWC, FORMAT_NCHW, found NCHW');
+      'config.pbtxt:1:58: input[0].format: expected one of FORMAT_NONE, FORMAT_NHWC, FORMAT_NCHW, found NCHW');
     configError('output { name: "y" data_type: TYPE_FP32 dims: [1] label_filename: "../labels.txt" }',
-      "config.pbtxt:1:52: output 'y': label_filename must be a plain file name, found \"../labels.txt\"");
+      "config.pbtxt:1:51: output 'y': label_filename must be a plain file name, found \"../labels.txt\"");
   });
 
   void test('the file name given is the one reported', () => {
