@@ -68,7 +68,7 @@ export class InferenceService implements V1Api {
       // on its own shapes (config reshape, repository/config/serving-view.ts).
       const view = v.view!;
       const meta = ctx.modelShapes ? v.modelMetadata : view.metadata;
-      validateInputs(request, meta, this.opts.limits);
+      validateInputs(request, meta, this.opts.limits, ctx.modelShapes ? undefined : view.reshapedInputs);
       const outputNames = resolveOutputs(request.outputs, meta);
       rows = requestRows(request.inputs, v.config!.max_batch_size, view.batchLimit, v.name);
       const deadline = this.deadline(settings.timeoutUs, ctx, scheduler.opts);

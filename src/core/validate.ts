@@ -15,18 +15,30 @@ export interface ValidationLimits {
  * dims, element count = product(shape). Codecs already refused shapes over the limits and counts that do not
  * match their own data; this guards every adapter the same way.
  */
-export function validateInputs(request: InferRequest, meta: ModelMetadata, limits: ValidationLimits): void {
+export function validateInputs(request: InferRequest, meta: ModelMetadata, limits: ValidationLimits,
+  modelShapes?: ReadonlyMap<string, TensorSpec>): void {
   const seen = new Set<string>();
   for (const t of request.inputs) {
     const spec = meta.inputs.find((s) => s.name === t.name);
     if (!spec) throw invalidArgument(`unknown input '${t.name}'; the model's inputs are ${names(meta.inputs)}`);
     if (seen.has(t.name)) throw invalidArgument(`input '${t.name}' is given more than once`);
     seen.add(t.name);
-    validateTensor(t, spec, limits);
+    validateTensor(t, acceptedSpec(t, spec, modelShapes?.get(t.name)), limits);
   }
   for (const spec of meta.inputs) {
     if (!seen.has(spec.name)) throw invalidArgument(`missing input '${spec.name}' (${spec.datatype} ${shapeText(spec.shape)})`);
   }
+}
+
+/**
+ * An input the config reshapes is checked against the config's shape (what metadata reports, and what Triton
+ * takes), or against the model's own shape when the request has that rank instead: a request written for the
+ * ONNX model (a scalar per row sent as [N] rather than [N,1]) keeps working, and goes to the model unchanged
+ * (repository ServingView.toModel maps only the config's rank). Triton refuses the model's shape; accepting it
+ * loses nothing, since it is exactly what the model runs on.
+ */
+function acceptedSpec(t: Tensor, spec: TensorSpec, own: TensorSpec | undefined): TensorSpec {
+  return own && t.shape.length !== spec.shape.length && t.shape.length === own.shape.length ? own : spec;
 }
 
 function validateTensor(t: Tensor, spec: TensorSpec, limits: ValidationLimits): void {

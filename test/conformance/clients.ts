@@ -63,16 +63,25 @@ export interface InferResponse {
 export interface TensorMeta { name: string; datatype: string; shape: number[] }
 export interface ModelMetadata { name: string; versions: string[]; platform: string; inputs: TensorMeta[]; outputs: TensorMeta[] }
 export interface ServerMetadata { name: string; version: string; extensions: string[] }
+/** Normalized: REST leaves out an empty version or reason (Triton's JSON), gRPC sends ''. */
 export interface IndexEntry { name: string; version: string; state: string; reason: string }
 export interface Duration { count: number; ns: number }
 export interface ModelStats {
   name: string; version: string; inference_count: number; execution_count: number;
   inference_stats: Record<'success' | 'fail' | 'queue' | 'compute_input' | 'compute_infer' | 'compute_output', Duration>;
 }
+export interface TensorConfig {
+  name: string; data_type: string; dims: number[];
+  /** Inputs: FORMAT_NONE when not set. */
+  format?: string;
+  /** Outputs: '' when not set. */
+  label_filename?: string;
+  reshape?: number[];
+}
 export interface ModelConfig {
   name: string; max_batch_size: number;
-  input: { name: string; data_type: string; dims: number[] }[];
-  output: { name: string; data_type: string; dims: number[] }[];
+  input: TensorConfig[];
+  output: TensorConfig[];
 }
 
 export interface V2Client {
@@ -111,10 +120,18 @@ const stats = (m: Any): ModelStats => ({
   name: m.name, version: m.version, inference_count: num(m.inference_count), execution_count: num(m.execution_count),
   inference_stats: durations(m.inference_stats),
 });
-const ioConfig = (t: Any) => ({ name: t.name, data_type: t.data_type, dims: (t.dims ?? []).map(num) });
+// name, data_type and dims always; format, label_filename and reshape only when they say something, so cases that
+// compare whole entries stay short.
+const ioConfig = (t: Any): TensorConfig => ({
+  name: t.name, data_type: t.data_type, dims: (t.dims ?? []).map(num),
+  ...(t.format && t.format !== 'FORMAT_NONE' ? { format: t.format } : {}),
+  ...(t.label_filename ? { label_filename: t.label_filename } : {}),
+  ...(t.reshape ? { reshape: (t.reshape.shape ?? []).map(num) } : {}),
+});
 const config = (c: Any): ModelConfig => ({
   name: c.name, max_batch_size: num(c.max_batch_size ?? 0), input: (c.input ?? []).map(ioConfig), output: (c.output ?? []).map(ioConfig),
 });
+const indexEntry = (e: Any): IndexEntry => ({ name: e.name, version: e.version ?? '', state: e.state ?? '', reason: e.reason ?? '' });
 const tensorMeta = (t: Any): TensorMeta => ({ name: t.name, datatype: t.datatype, shape: (t.shape ?? []).map(num) });
 const modelMeta = (m: Any): ModelMetadata => ({
   name: m.name, versions: m.versions, platform: m.platform, inputs: m.inputs.map(tensorMeta), outputs: m.outputs.map(tensorMeta),
@@ -215,7 +232,7 @@ export class RestV2Client implements V2Client {
   }
 
   repositoryIndex(readyOnly = false): Promise<Result<IndexEntry[]>> {
-    return this.json('POST', '/v2/repository/index', readyOnly ? { ready: true } : {}, (b) => b as IndexEntry[]);
+    return this.json('POST', '/v2/repository/index', readyOnly ? { ready: true } : {}, (b) => (b as Any[]).map(indexEntry));
   }
 
   loadModel(model: string, parameters?: RepositoryParams): Promise<Result<unknown>> {
@@ -364,7 +381,7 @@ export class GrpcV2Client implements V2Client {
   }
 
   repositoryIndex(readyOnly = false): Promise<Result<IndexEntry[]>> {
-    return this.mapped('RepositoryIndex', { repository_name: '', ready: readyOnly }, (r) => r.models as IndexEntry[]);
+    return this.mapped('RepositoryIndex', { repository_name: '', ready: readyOnly }, (r) => (r.models as Any[]).map(indexEntry));
   }
 
   loadModel(model: string, parameters?: RepositoryParams): Promise<Result<unknown>> {

@@ -126,9 +126,10 @@ export function numberToHalf(v: number): number {
 // ------------------------------------------------------------------------------------------ JSON tensor data
 
 /**
- * Tensor values as OIP JSON `data` (flat). INT64/UINT64 beyond 2^53 become decimal strings (JSON numbers that
- * large get rounded by ordinary parsers); NaN/±Infinity become the strings "NaN"/"Infinity"/"-Infinity";
- * FP16 bit patterns become their numeric values (a server should refuse FP16 in JSON anyway).
+ * Tensor values as OIP JSON `data` (flat). INT64/UINT64 beyond 2^53 stay bigints, written by stringifyExact as
+ * JSON numbers with every digit, as tritonclient sends them (the server must read them exactly); NaN/±Infinity
+ * become the strings "NaN"/"Infinity"/"-Infinity"; FP16 bit patterns become their numeric values (a server should
+ * refuse FP16 in JSON anyway).
  */
 export function toJsonData(datatype: Datatype, values: TensorValues): unknown[] {
   const list = Array.from(values as ArrayLike<unknown>);
@@ -137,7 +138,7 @@ export function toJsonData(datatype: Datatype, values: TensorValues): unknown[] 
     case 'BYTES': return list.map(String);
     case 'INT64': case 'UINT64': return list.map((v) => {
       const b = BigInt(v as number | bigint);
-      return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b.toString();
+      return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
     });
     case 'FP16': return list.map((h) => jsonFloat(halfToNumber(Number(h))));
     case 'FP32': case 'FP64': return list.map((v) => jsonFloat(Number(v)));

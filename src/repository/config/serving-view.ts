@@ -8,9 +8,9 @@
  * model's shape and is mapped the other way (InferenceResponse::Output::Reshape). Only the shape changes: the
  * data is the same row-major elements, so no bytes are copied.
  */
-import type { ModelMetadata } from '../../core/index.js';
+import type { ModelMetadata, TensorSpec } from '../../core/index.js';
 import type { Tensor } from '../../tensor/index.js';
-import { configMetadata, type CompletedModelConfig } from './complete.js';
+import { configMetadata, modelShape, type CompletedModelConfig } from './complete.js';
 import type { ModelConfig } from './types.js';
 
 export interface ServingView {
@@ -18,6 +18,11 @@ export interface ServingView {
   readonly metadata: ModelMetadata;
   /** Most rows a request may carry (an explicit max_batch_size); undefined: any (see CompletedModelConfig). */
   readonly batchLimit: number | undefined;
+  /**
+   * The model's own shape of each input the config reshapes: a request may send that instead (core validate.ts
+   * acceptedSpec), and toModel passes it on unchanged.
+   */
+  readonly reshapedInputs: ReadonlyMap<string, TensorSpec>;
   /** Request tensors (checked against `metadata`) in the shapes the model takes. Same array when nothing reshapes. */
   toModel(inputs: readonly Tensor[]): readonly Tensor[];
   /** The model's output tensors in the shapes clients are told about. Same array when nothing reshapes. */
@@ -35,9 +40,12 @@ export function servingView(completed: CompletedModelConfig): ServingView {
   const metadata = configMetadata(config);
   const inputs = reshapes(config, 'input');
   const outputs = reshapes(config, 'output');
+  const reshapedInputs = new Map<string, TensorSpec>(config.input.filter((t) => t.reshape)
+    .map((t) => [t.name, { name: t.name, datatype: t.data_type, shape: modelShape(t, config.max_batch_size) }]));
   return {
     metadata,
     batchLimit,
+    reshapedInputs,
     toModel: (tensors) => (inputs.size === 0 ? tensors : tensors.map((t) => apply(t, inputs.get(t.name), batched))),
     fromModel: (tensors) => (outputs.size === 0 ? tensors : tensors.map((t) => apply(t, outputs.get(t.name), batched))),
   };
