@@ -19,7 +19,7 @@ export interface ServiceOptions {
   readonly limits: ValidationLimits;
   /** Whether the API may load and unload models (Triton's model control mode). */
   readonly policy: { allowChange(action: 'load' | 'unload'): void };
-  /** Triton's --strict-readiness: ready only while every model version held is READY (registry.allReady). */
+  /** Triton's --strict-readiness: ready only while every model held serves or was unloaded (registry.allServing). */
   readonly strictReadiness: boolean;
 }
 
@@ -110,7 +110,7 @@ export class InferenceService implements V1Api {
   }
 
   isReady(): boolean {
-    return this.startupDone && !this.draining && this.registry.allReady(this.opts.strictReadiness);
+    return this.startupDone && !this.draining && (!this.opts.strictReadiness || this.registry.allServing());
   }
 
   isModelReady(name: string, version?: string): boolean {

@@ -50,7 +50,11 @@ export class ModelVersion {
 
   /** Stops new requests, waits for those in flight (queued ones included), then frees the session. */
   async retire(reason: string): Promise<void> {
-    if (this.state === 'UNAVAILABLE' && !this.model) return;
+    if (this.state === 'UNAVAILABLE' && !this.model) {
+      // Nothing to free (it failed to load): it now reads as unloaded, as in Triton, which readiness ignores.
+      this.reason = reason;
+      return;
+    }
     this.state = 'UNLOADING';
     this.scheduler?.close();
     if (this.inflight > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));

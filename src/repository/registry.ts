@@ -232,15 +232,16 @@ export class ModelRegistry {
   }
 
   /**
-   * Readiness. Strict (Triton's --strict-readiness, the default): every version the server holds is READY, or was
-   * unloaded on request; a loading or failed one makes the server not ready. Otherwise only loads in progress do.
+   * Strict readiness (Triton's --strict-readiness, the default): every model the server holds serves (has a READY
+   * version) or was unloaded on request; one that is loading with nothing to serve yet, or failed, makes the server
+   * not ready. A model that serves stays ready through a reload and beside a version that failed to load (reloads
+   * are atomic and never change what is served, README "Operations"); Triton would report those not ready too.
    */
-  allReady(strict: boolean): boolean {
+  allServing(): boolean {
     for (const r of this.models.values()) {
-      for (const v of r.versions.values()) {
-        if (v.state === 'LOADING') return false;
-        if (strict && v.state !== 'READY' && v.reason !== 'unloaded') return false;
-      }
+      const versions = [...r.versions.values()];
+      if (versions.some((v) => v.state === 'READY')) continue;
+      if (versions.some((v) => v.reason !== 'unloaded')) return false;
     }
     return true;
   }

@@ -35,7 +35,8 @@ export function basicCases(get: GetCtx): void {
     const fixed = ok(await get().client.modelMetadata('fixed_shape'));
     assert.deepEqual(fixed.inputs, [{ name: 'x', datatype: 'FP32', shape: [2, 3] }]);
     const strings = ok(await get().client.modelMetadata('string_upper'));
-    assert.deepEqual(strings.outputs, [{ name: 'upper', datatype: 'BYTES', shape: [-1] }]);
+    // A rank-1 output of a batching model: dims [1] with an empty reshape, [-1, 1] to clients (Triton's auto-complete).
+    assert.deepEqual(strings.outputs, [{ name: 'upper', datatype: 'BYTES', shape: [-1, 1] }]);
   });
 
   test('versioned model metadata equals the unversioned one; an unknown version is NOT_FOUND', async () => {
@@ -103,7 +104,7 @@ export function basicCases(get: GetCtx): void {
     }));
     const upper = output(res, 'upper');
     assert.equal(upper.datatype, 'BYTES');
-    assert.deepEqual(upper.shape, [4]);
+    assert.deepEqual(upper.shape, [4, 1], 'the configuration\'s shape (dims [1], reshape [])');
     // The fixture's StringNormalizer uses the "C" locale: only ASCII letters change case.
     assert.deepEqual(upper.data, ['ABC', 'HELLO WORLD', 'HéLLO', '']);
   });
