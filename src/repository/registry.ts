@@ -155,7 +155,8 @@ export class ModelRegistry {
       const record = this.models.get(name);
       if (record?.file) return this.loadSource(fileSource(name, record.file, this.rootReal));
       const src = await scanModel(this.rootReal, name, undefined, { modelName: this.opts.modelName });
-      if (!src) throw notFound(`model '${name}' is not in the model repository`);
+      // Triton's texts (model_repository_manager.cc), which its QA tests match on; then ours.
+      if (!src) throw notFound(`failed to load '${name}', failed to poll from model repository: '${name}' is not in the model repository`);
       return this.loadSource(src);
     });
   }
@@ -172,7 +173,7 @@ export class ModelRegistry {
   async unload(name: string): Promise<void> {
     checkModelName(name);
     const record = this.models.get(name);
-    if (!record) throw notFound(`unknown model '${name}'`);
+    if (!record) throw notFound(`failed to unload '${name}': it is not a model this server holds`);
     await this.withLock(name, async () => {
       await Promise.all([...record.versions.values()].map((v) => v.retire('unloaded')));
     });
@@ -296,13 +297,14 @@ export class ModelRegistry {
       this.markFailed(record, [...src.versions.keys()], errorText(e));
       // Where it is wrong, at error level: an operator reads the log, not only the index.
       log.error({ model: src.name, ...configPosition(e), reason: errorText(e) }, 'model configuration is invalid');
-      throw new ServerError('INVALID_ARGUMENT', `model '${src.name}': ${errorText(e)}`);
+      throw new ServerError('INVALID_ARGUMENT', `load failed for model '${src.name}': ${errorText(e)}`);
     }
     const chosen = selectVersions(parsed.config, [...src.versions.keys()]);
     if (chosen.length === 0) {
       this.markFailed(record, [], 'no version found');
       log.error({ model: src.name, reason: 'no version found' }, 'model has no loadable version');
-      throw new ServerError('INVALID_ARGUMENT', `model '${src.name}' has no loadable version`);
+      throw new ServerError('INVALID_ARGUMENT', `failed to load '${src.name}', no version is available ` +
+        '(no version directory holds a model file the version_policy selects)');
     }
     const old = record.versions;
     // Listed as LOADING from now on (index, V1 list) beside what serves: resolve() only ever picks READY versions.
@@ -322,7 +324,7 @@ export class ModelRegistry {
       for (const v of fresh) if (old.get(v.version)?.state !== 'READY') next.set(v.version, v);
       record.versions = next;
       // A load that failed is not worth retrying as it is (Triton answers 400 too), unlike a busy server's 503.
-      throw new ServerError('INVALID_ARGUMENT', `model '${src.name}' failed to load: ${fresh[0].reason}`);
+      throw new ServerError('INVALID_ARGUMENT', `load failed for model '${src.name}': version ${fresh[0].version}: ${fresh[0].reason}`);
     }
     const next = new Map<number, ModelVersion>();
     // Keep serving an old version whose reload failed; drop versions the policy no longer selects.

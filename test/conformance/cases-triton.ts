@@ -93,7 +93,8 @@ export function tritonCases(get: GetCtx): void {
 
   test('a config listing fewer inputs than the model has is refused at load, as Triton does', async () => {
     const { client } = get();
-    fails(await client.loadModel('fewer_inputs'), 'INVALID_ARGUMENT', /configuration expects 1 inputs, model provides 2/, /'b' is not in config\.pbtxt/);
+    fails(await client.loadModel('fewer_inputs'), 'INVALID_ARGUMENT', /^load failed for model 'fewer_inputs': /,
+      /configuration expects 1 inputs, model provides 2/, /'b' is not in config\.pbtxt/);
     const entry = ok(await client.repositoryIndex()).find((e) => e.name === 'fewer_inputs');
     assert.equal(entry?.state, 'UNAVAILABLE');
     assert.match(entry?.reason ?? '', /configuration expects 1 inputs, model provides 2/);
@@ -110,6 +111,7 @@ export function tritonCases(get: GetCtx): void {
     fails(await client.modelMetadata('mlp', '99'), 'NOT_FOUND', /^Request for unknown model: 'mlp' version 99 is not found \(versions: 1\)/);
     fails(await client.infer('mlp', '99', mlp(1)), 'NOT_FOUND', /^Request for unknown model/);
     fails(await client.modelMetadata('mlp', 'one'), 'INVALID_ARGUMENT', /^failed to get model version from specified version string 'one'/);
+    fails(await client.loadModel('no_such_model'), 'NOT_FOUND', /^failed to load 'no_such_model', failed to poll from model repository/);
     ok(await client.unloadModel('limited'));
     fails(await client.infer('limited', undefined, mlp(1)), 'NOT_FOUND', /^Request for unknown model: 'limited' has no available versions \(unloaded\)/);
     fails(await client.infer('limited', '1', mlp(1)), 'NOT_FOUND', /^Request for unknown model: 'limited' version 1 is not at ready state/);

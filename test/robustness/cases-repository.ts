@@ -15,7 +15,7 @@ import { mlpModel, noise, notAModel } from './models.js';
 const load = (model: string, body = '') => (c: Ctx): Promise<Answer> => postText(c, `/v2/repository/models/${model}/load`, body);
 const v1Load = (name: string, p: unknown, extra: Record<string, unknown> = {}) => (c: Ctx): Promise<Answer> => postJson(c, '/v1/models', { name, path: p, ...extra });
 const inferMlpLike = (c: Ctx, model: string): Promise<Answer> => postJson(c, `/v2/models/${model}/infer`, mlpBody());
-const LOAD_FAILED = /failed to load|could not load|cannot load/i;
+const LOAD_FAILED = /failed to load|load failed|could not load|cannot load/i;
 
 async function assertNotServing(c: Ctx, model: string): Promise<void> {
   const a = await inferMlpLike(c, model);
