@@ -4,6 +4,7 @@
  * is not there or --load-model naming a missing model fail the start, and a config.pbtxt error is logged at error
  * level with its file, line and column.
  */
+import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { pino } from 'pino';
 import { loadConfig, type ServerConfig } from '../../src/config/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { get, makeRepo, post } from '../helpers/server.js';
+import { spawnServer } from '../helpers/spawn-server.js';
 
 const SEED_ROW = [0.5, 125.50, -0.8, 1.2, -0.3, 0.5, 1.1, -0.2, 0.9, -1.2, 0.3, -0.7, 1.5, -0.4, 0.6, -1.1, 0.8, 0.2, -0.9, 1.3,
   -0.5, 0.4, -1.0, 0.7, -0.3, 0.9, -0.6, 1.2, -0.8, 0.5];
@@ -131,6 +133,30 @@ describe('start-up', () => {
       await assert.rejects(start({ modelRepository: path.join(dir, 'file') }), /--model-repository .*file is not a directory/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("the command line takes Triton's spelling: --strict-readiness=false, --exit-on-error=true", async () => {
+    const repo = repoWithBrokenConfig();
+    try {
+      const lax = await spawnServer(['--model-repository', repo, '--no-grpc', '--strict-readiness=false']);
+      try {
+        assert.equal((await get(`http://127.0.0.1:${lax.httpPort}/v2/health/ready`)).status, 200);
+      } finally {
+        lax.child.kill('SIGTERM');
+        await lax.exited;
+      }
+      // Read to the end of its output ('close', not 'exit', which may come before the last lines are read).
+      const child = spawn(process.execPath, ['dist/src/cli/index.js', 'serve', '--model-repository', repo, '--no-grpc', '--http-port', '0',
+        '--exit-on-error=true'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      assert.equal(code, 1, output);
+      assert.match(output, /'bad_config' version 1 failed to load at start .*--exit-on-error is set/);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
     }
   });
 
